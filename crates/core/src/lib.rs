@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod ports;
 pub mod token;
 
