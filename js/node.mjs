@@ -1,0 +1,2 @@
+// Node ESM: the CommonJS build, re-exported, so that `import` and `require` share one WASM instance.
+export * from './node.cjs';

@@ -1,0 +1,3 @@
+import * as lib from 'clerk-m2m-edge';
+import { report } from './report.js';
+await report('node-esm', lib);
