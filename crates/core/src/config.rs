@@ -2,6 +2,12 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::params::{check_key_chars, parse_timeout};
+use crate::retry::RetryPolicy;
+
 /// A secret string (instance key, machine key, token) that never prints.
 ///
 /// `Debug` and `Display` show only a redaction marker and the length, as jwt-compact does for keys.
@@ -56,6 +62,8 @@ pub struct ClientConfig {
     pub timeout_ms: Option<u32>,
     /// Send secret keys over plain `http://` to a host that is not loopback.
     pub allow_insecure_http: bool,
+    /// Retry policy for `m2m.list` (the only idempotent M2M call).
+    pub retry: RetryPolicy,
 }
 
 impl Default for ClientConfig {
@@ -69,6 +77,180 @@ impl Default for ClientConfig {
             user_agent: crate::default_user_agent(),
             timeout_ms: Some(30_000),
             allow_insecure_http: false,
+            retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// The client options this module reads; every other key is left to other parsers (JWT options).
+const OPTION_ENV: [(&str, &str); 5] = [
+    ("secretKey", "CLERK_SECRET_KEY"),
+    ("machineSecretKey", "CLERK_MACHINE_SECRET_KEY"),
+    ("jwtKey", "CLERK_JWT_KEY"),
+    ("apiUrl", "CLERK_API_URL"),
+    ("apiVersion", "CLERK_API_VERSION"),
+];
+
+/// The three places a setting can come from, in precedence order.
+struct Sources<'a> {
+    options: Option<&'a Map<String, Value>>,
+    env: Option<&'a Map<String, Value>>,
+    process_env: Option<&'a Map<String, Value>>,
+}
+
+impl Sources<'_> {
+    /// The first non-empty string for `option`, from the options, then `env`, then `process_env`.
+    /// A value of the wrong type is an error naming where it came from, never showing the value.
+    fn string(&self, option: &str) -> Result<Option<String>, Error> {
+        if let Some(v) = self.options.and_then(|o| o.get(option)) {
+            match v {
+                Value::Null => {}
+                Value::String(s) if s.is_empty() => {}
+                Value::String(s) => return Ok(Some(s.clone())),
+                _ => {
+                    return Err(Error::invalid_argument(format!(
+                        "{option} must be a string"
+                    )))
+                }
+            }
+        }
+        let Some(var) = OPTION_ENV
+            .iter()
+            .find(|(o, _)| *o == option)
+            .map(|(_, var)| *var)
+        else {
+            return Ok(None);
+        };
+        for (source, map) in [("env", self.env), ("process.env", self.process_env)] {
+            match map.and_then(|m| m.get(var)) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if s.is_empty() => {}
+                Some(Value::String(s)) => return Ok(Some(s.clone())),
+                Some(_) => {
+                    return Err(Error::invalid_argument(format!(
+                        "{source}.{var} must be a string"
+                    )))
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn option(&self, option: &str) -> Option<&Value> {
+        self.options
+            .and_then(|o| o.get(option))
+            .filter(|v| !v.is_null())
+    }
+}
+
+fn env_object<'a>(name: &str, v: &'a Value) -> Result<Option<&'a Map<String, Value>>, Error> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(m) => Ok(Some(m)),
+        _ => Err(Error::invalid_argument(format!("{name} must be an object"))),
+    }
+}
+
+impl ClientConfig {
+    /// Resolves the client configuration. For each setting the explicit option (camelCase) wins, then the
+    /// env-like object `env` (e.g. a Worker's `env`), then `process_env` (`Value::Null` when the runtime has
+    /// none). Empty strings and `null` count as absent. Unknown option keys are ignored (other parsers read
+    /// them from the same object).
+    ///
+    /// | option | env name | default |
+    /// |---|---|---|
+    /// | `secretKey` | `CLERK_SECRET_KEY` | none |
+    /// | `machineSecretKey` | `CLERK_MACHINE_SECRET_KEY` | none |
+    /// | `jwtKey` | `CLERK_JWT_KEY` | none |
+    /// | `apiUrl` | `CLERK_API_URL` | `https://api.clerk.com` |
+    /// | `apiVersion` | `CLERK_API_VERSION` | `v1` |
+    /// | `userAgent` | | `clerk-m2m-edge@<VERSION>` |
+    /// | `timeoutMs` | | `30000` (`0`/`null`: none) |
+    /// | `allowInsecureHttp` | | `false` |
+    /// | `retry` | | see [`RetryPolicy::from_option`] |
+    ///
+    /// ```
+    /// use clerk_m2m_core::ClientConfig;
+    /// use serde_json::{json, Value};
+    /// let c = ClientConfig::resolve(
+    ///     &json!({ "secretKey": "" }),
+    ///     &json!({ "CLERK_SECRET_KEY": "sk_env" }),
+    ///     &Value::Null,
+    /// ).unwrap();
+    /// assert_eq!(c.secret_key.unwrap().expose(), "sk_env");
+    /// assert_eq!(c.api_url, "https://api.clerk.com");
+    /// ```
+    pub fn resolve(options: &Value, env: &Value, process_env: &Value) -> Result<Self, Error> {
+        let sources = Sources {
+            options: env_object("options", options)?,
+            env: env_object("env", env)?,
+            process_env: env_object("process.env", process_env)?,
+        };
+        let mut config = ClientConfig::default();
+
+        let key = |option: &str| -> Result<Option<Secret>, Error> {
+            let value = sources.string(option)?;
+            if let Some(v) = &value {
+                check_key_chars(option, v)?;
+            }
+            Ok(value.map(Secret))
+        };
+        config.secret_key = key("secretKey")?;
+        config.machine_secret_key = key("machineSecretKey")?;
+        // A PEM or JWKS text: line breaks are expected, and it never goes into a header.
+        config.jwt_key = sources.string("jwtKey")?.map(Secret);
+
+        if let Some(url) = sources.string("apiUrl")? {
+            config.api_url = url;
+            // Fails early with a configuration error naming `apiUrl`, never the value.
+            crate::http::endpoint_url(&config, &[])?;
+        }
+        if let Some(version) = sources.string("apiVersion")? {
+            config.api_version = version;
+        }
+        match sources.option("userAgent") {
+            None => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(Value::String(s)) => {
+                if s.chars().any(|c| c.is_control() || !c.is_ascii()) {
+                    return Err(Error::invalid_argument(
+                        "userAgent must contain only printable ASCII characters",
+                    ));
+                }
+                config.user_agent = s.clone();
+            }
+            Some(_) => return Err(Error::invalid_argument("userAgent must be a string")),
+        }
+        if let Some(o) = sources.options {
+            if let Some(v) = o.get("timeoutMs") {
+                config.timeout_ms = parse_timeout(v)?;
+            }
+        }
+        match sources.option("allowInsecureHttp") {
+            None => {}
+            Some(Value::Bool(b)) => config.allow_insecure_http = *b,
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "allowInsecureHttp must be a boolean",
+                ))
+            }
+        }
+        if let Some(v) = sources.option("retry") {
+            config.retry = RetryPolicy::from_option(v)?;
+        }
+        Ok(config)
+    }
+
+    /// The key that authenticates an M2M Backend API call (reference §1.3): the per-call machine key,
+    /// else the client's machine key, else the client's instance key, else none.
+    pub fn m2m_bearer<'a>(&'a self, per_call: Option<&'a Secret>) -> Option<&'a Secret> {
+        [
+            per_call,
+            self.machine_secret_key.as_ref(),
+            self.secret_key.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|k| !k.expose().is_empty())
     }
 }

@@ -90,7 +90,8 @@ pub fn endpoint_url(config: &ClientConfig, segments: &[&str]) -> Result<String, 
 /// assert!(check_transport(&config, "http://bapi.internal/m2m_tokens").is_err());
 /// ```
 pub fn check_transport(config: &ClientConfig, url: &str) -> Result<(), Error> {
-    let parsed = parse_base_url(url)?;
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    let parsed = parse_base_url(without_query)?;
     if parsed.scheme == "https" || config.allow_insecure_http || is_loopback(parsed.host) {
         return Ok(());
     }

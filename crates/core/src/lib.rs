@@ -10,8 +10,12 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod m2m;
+pub mod params;
 pub mod ports;
+pub mod retry;
 pub mod token;
+pub mod wire;
 
 pub use config::{ClientConfig, Secret};
 pub use error::{
