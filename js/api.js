@@ -1,7 +1,89 @@
-// The public API. Entries (index.js, workerd.js, node-entry.js) differ only in how they load the WASM module.
+// The public API. Entries (index.js, workerd.js, node-entry.js) differ only in how they load the WASM module;
+// all logic is in Rust: this file only moves arguments across and lifts errors into their classes.
 import { wasm } from './runtime.js';
+import { liftError } from './lift.js';
+
+const ENV_NAMES = ['CLERK_SECRET_KEY', 'CLERK_MACHINE_SECRET_KEY', 'CLERK_API_URL', 'CLERK_API_VERSION', 'CLERK_JWT_KEY'];
 
 /** The package version, read from the WASM module (proves the module is loaded and callable). */
 export function version() {
   return wasm().version();
+}
+
+/**
+ * Creates a client. Options win over `options.env` (an env-like object such as a Worker's `env`), which wins
+ * over `process.env` where the runtime has one. Throws synchronously for an unusable configuration.
+ */
+export function createClerkClient(options = {}) {
+  const opts = options ?? {};
+  const { fetch, env, ...rest } = isObject(opts) ? opts : {};
+  if (fetch !== undefined && typeof fetch !== 'function') throw new TypeError('options.fetch must be a function');
+  let client;
+  try {
+    client = new (wasm().Client)(isObject(opts) ? rest : opts, env, processEnv(), fetch);
+  } catch (e) {
+    throw liftError(e);
+  }
+  const call = (method) => async (params) => {
+    try {
+      return await client[method](params);
+    } catch (e) {
+      throw liftError(e, isObject(params) ? params.signal : undefined);
+    }
+  };
+  const list = call('list');
+  const m2m = {
+    list: (params) => pagePromise(() => list(params), () => listAll(list, params)),
+    listAll: (params) => listAll(list, params),
+    createToken: call('createToken'),
+    revokeToken: call('revokeToken'),
+    verify: call('verify'),
+  };
+  return { m2m };
+}
+
+/** Every token matching `params`, page after page (offset pagination, newest first). */
+async function* listAll(list, params) {
+  const base = isObject(params) ? params : {};
+  let offset = base.offset ?? 0;
+  const limit = base.limit ?? 100;
+  for (;;) {
+    const page = await list({ ...base, limit, offset });
+    yield* page.data;
+    offset += page.data.length;
+    if (page.data.length === 0 || offset >= page.totalCount) return;
+  }
+}
+
+/**
+ * What `m2m.list()` returns: awaitable for one page, and async-iterable over every page. The request starts
+ * on the first `then`, so iterating never leaves an unobserved (unhandled) first request behind.
+ */
+function pagePromise(start, iterate) {
+  let started;
+  const promise = () => (started ??= start());
+  return {
+    then: (onFulfilled, onRejected) => promise().then(onFulfilled, onRejected),
+    catch: (onRejected) => promise().catch(onRejected),
+    finally: (onFinally) => promise().finally(onFinally),
+    [Symbol.asyncIterator]: () => iterate()[Symbol.asyncIterator](),
+    [Symbol.toStringTag]: 'Promise',
+  };
+}
+
+function processEnv() {
+  // Deno without --allow-env throws on access; a browser has no process at all.
+  try {
+    const source = globalThis.process?.env;
+    if (!source) return undefined;
+    const picked = {};
+    for (const name of ENV_NAMES) if (typeof source[name] === 'string') picked[name] = source[name];
+    return picked;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object';
 }

@@ -1,5 +1,5 @@
 // Public error classes. The WASM side throws plain `Error`s tagged with `kind`/`code` and payload fields;
-// `liftError` turns them into these classes exactly once, at the package boundary.
+// lift.js turns them into these classes exactly once, at the package boundary.
 
 export class ClerkError extends Error {
   constructor(message, options) {
@@ -51,26 +51,6 @@ export class ClerkConfigurationError extends ClerkError {
     this.name = 'ClerkConfigurationError';
     this.code = 'configuration-invalid';
   }
-}
-
-const classes = { ClerkAPIResponseError, MachineTokenVerificationError, ClerkConfigurationError };
-
-/** Lifts a tagged error thrown by the WASM module into its public class; anything else passes through. */
-export function liftError(e, signal) {
-  if (e === null || typeof e !== 'object' || typeof e.kind !== 'string') return e;
-  if (e.kind === 'AbortError') return signal?.reason ?? new DOMException('The operation was aborted.', 'AbortError');
-  if (e.kind === 'TypeError') return new TypeError(e.message);
-  const Class = classes[e.kind];
-  if (!Class) return e;
-  const lifted = new Class(e.message, e);
-  if (Class === ClerkAPIResponseError) lifted.errors = (e.errors ?? []).map(liftApiError);
-  return lifted;
-}
-
-function liftApiError(entry) {
-  // Synthesised `unexpected_error` entries are plain {code, message}, as in the reference.
-  if (entry.meta === undefined) return { code: entry.code, message: entry.message };
-  return { code: entry.code, message: entry.message, longMessage: entry.longMessage, meta: entry.meta };
 }
 
 export function isClerkAPIResponseError(e) {

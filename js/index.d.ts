@@ -62,3 +62,137 @@ export declare class ClerkConfigurationError extends ClerkError {
 
 export declare function isClerkAPIResponseError(e: unknown): e is ClerkAPIResponseError;
 export declare function isMachineTokenVerificationError(e: unknown): e is MachineTokenVerificationError;
+
+/** A machine-to-machine token (reference §3). Timestamps are Unix milliseconds. */
+export interface M2MToken {
+  readonly id: string;
+  readonly subject: string;
+  readonly scopes: string[];
+  readonly claims: Record<string, any> | null;
+  readonly revoked: boolean;
+  readonly revocationReason: string | null;
+  readonly expired: boolean;
+  readonly expiration: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** The token itself: present on `createToken` (opaque `mt_…` or a JWT). */
+  readonly token?: string;
+}
+
+export interface PaginatedResourceResponse<T> {
+  data: T;
+  totalCount: number;
+}
+
+/** Per-call options every method accepts beyond Clerk's own parameters. */
+export interface CallOptions {
+  /** Aborts the call; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs` for this call (0 = none). */
+  timeoutMs?: number;
+}
+
+export type GetM2MTokenListParams = {
+  /** The machine whose tokens to list (`mch_…`). */
+  subject: string;
+  machineSecretKey?: string;
+  /** Include revoked tokens (default false). */
+  revoked?: boolean;
+  /** Include expired tokens (default false). */
+  expired?: boolean;
+  /** Page size, 1–100 (default 10). */
+  limit?: number;
+  /** Tokens to skip (default 0). */
+  offset?: number;
+} & CallOptions;
+
+export type CreateM2MTokenParams = {
+  machineSecretKey?: string;
+  /** Default `'opaque'`. */
+  tokenFormat?: 'opaque' | 'jwt';
+  /** Lifetime in seconds; `null` (the default) means the token never expires. */
+  secondsUntilExpiration?: number | null;
+  claims?: Record<string, unknown> | null;
+  /** Reuse a live opaque token with identical claims and scopes that has at least this many seconds left. */
+  minRemainingTtlSeconds?: number | null;
+} & CallOptions;
+
+export type RevokeM2MTokenParams = {
+  /** The token's id (`mt_…`), not the token itself. */
+  m2mTokenId: string;
+  revocationReason?: string | null;
+  machineSecretKey?: string;
+} & CallOptions;
+
+export type VerifyM2MTokenParams = {
+  /** An opaque `mt_…` token or a JWT-format M2M token. */
+  token: string;
+  machineSecretKey?: string;
+  /** JWTs: the token's `aud` must contain one of these (e.g. the receiving machine's id). */
+  audience?: string | string[];
+  /** JWTs: tolerated clock difference in ms (default 5000). */
+  clockSkewInMs?: number;
+  /** JWTs: fetch the JWKS even when cached keys are fresh. */
+  skipJwksCache?: boolean;
+} & CallOptions;
+
+/** What `m2m.list()` returns: await it for one page, or iterate it for every token on every page. */
+export type M2MTokenListPromise = Promise<PaginatedResourceResponse<M2MToken[]>> & AsyncIterable<M2MToken>;
+
+export interface M2MTokenApi {
+  list(queryParams: GetM2MTokenListParams): M2MTokenListPromise;
+  /** Every token matching the filters, page after page. */
+  listAll(queryParams: GetM2MTokenListParams): AsyncIterableIterator<M2MToken>;
+  createToken(params?: CreateM2MTokenParams): Promise<M2MToken>;
+  revokeToken(params: RevokeM2MTokenParams): Promise<M2MToken>;
+  verify(params: VerifyM2MTokenParams): Promise<M2MToken>;
+}
+
+/** Environment variables the client reads (explicit options win). */
+export interface ClerkEnv {
+  CLERK_SECRET_KEY?: string;
+  CLERK_MACHINE_SECRET_KEY?: string;
+  CLERK_API_URL?: string;
+  CLERK_API_VERSION?: string;
+  CLERK_JWT_KEY?: string;
+  [name: string]: unknown;
+}
+
+export interface ClerkOptions {
+  /** Instance secret key (`sk_…`): list/revoke/verify, and the JWKS for JWT verification. */
+  secretKey?: string;
+  /** Machine secret key (`ak_…`): preferred for every M2M call; required by `createToken`. */
+  machineSecretKey?: string;
+  /** Networkless JWT verification: a PEM public key, a JWK or a JWKS (JSON text). */
+  jwtKey?: string;
+  /** Default `https://api.clerk.com`. */
+  apiUrl?: string;
+  /** JWKS path segment, default `v1`. */
+  apiVersion?: string;
+  /** Default `clerk-m2m-edge@<version>`. */
+  userAgent?: string;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof globalThis.fetch;
+  /** An env-like object, e.g. a Worker's `env`; read after the explicit options, before `process.env`. */
+  env?: ClerkEnv | Record<string, unknown>;
+  /** Timeout for each Backend API request in ms (default 30000; 0 = none). */
+  timeoutMs?: number;
+  /** Retries of `list` on 429/5xx/network errors. */
+  retry?: { maxAttempts?: number; maxElapsedMs?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Allow sending a secret key over plain http to a host that is not loopback (default false). */
+  allowInsecureHttp?: boolean;
+  /** JWT verification defaults. */
+  clockSkewInMs?: number;
+  audience?: string | string[];
+  jwksCacheTtlMs?: number;
+  jwksCooldownMs?: number;
+  jwksTimeoutMs?: number;
+  jwksStaleIfErrorMs?: number;
+  verifiedTokenCacheSize?: number;
+}
+
+export interface ClerkClient {
+  m2m: M2MTokenApi;
+}
+
+export declare function createClerkClient(options?: ClerkOptions): ClerkClient;

@@ -1,10 +1,142 @@
 //! `clerk-m2m-edge`: the WebAssembly boundary. Converts JS values to core types, calls the core, and
-//! converts results and errors back. No business rule lives here.
+//! converts results and errors back. No business rule lives here: if an export grows an `if` about one,
+//! it belongs in `clerk-m2m-core`.
 
+mod convert;
+mod platform;
+mod webcrypto;
+
+use std::future::Future;
+use std::rc::Rc;
+
+use clerk_m2m_core::{ClientConfig, Error};
+use js_sys::{Function, Promise, Reflect};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use convert::{error_to_js, js_to_json, json_to_js};
+use platform::{Signal, WebPlatform};
 
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {
     clerk_m2m_core::VERSION.to_owned()
+}
+
+struct Shared {
+    config: ClientConfig,
+    fetch: Option<Function>,
+}
+
+/// One configured client; `createClerkClient` in js/api.js wraps it.
+#[wasm_bindgen]
+pub struct Client {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Resolves the configuration (explicit options, then `env`, then `process.env`). Throws a tagged error.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        options: JsValue,
+        env: JsValue,
+        process_env: JsValue,
+        fetch: Option<Function>,
+    ) -> Result<Client, JsValue> {
+        let resolve = || -> Result<ClientConfig, Error> {
+            let options = js_to_json(&options, "options")?;
+            let env = js_to_json(&env, "options.env")?;
+            let process_env = js_to_json(&process_env, "process.env")?;
+            ClientConfig::resolve(&options, &env, &process_env)
+        };
+        let config = resolve().map_err(|e| error_to_js(&e))?;
+        Ok(Client {
+            shared: Rc::new(Shared { config, fetch }),
+        })
+    }
+
+    /// `m2m.list(params)`: resolves to `{ data, totalCount }`.
+    pub fn list(&self, params: JsValue) -> Promise {
+        self.call(params, |p, shared, params| async move {
+            clerk_m2m_core::m2m::list(&p, &shared.config, &params)
+                .await
+                .map(|page| page.to_public_json())
+        })
+    }
+
+    /// `m2m.createToken(params?)`.
+    #[wasm_bindgen(js_name = createToken)]
+    pub fn create_token(&self, params: JsValue) -> Promise {
+        self.call(params, |p, shared, params| async move {
+            clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
+                .await
+                .map(|t| t.to_public_json())
+        })
+    }
+
+    /// `m2m.revokeToken(params)`.
+    #[wasm_bindgen(js_name = revokeToken)]
+    pub fn revoke_token(&self, params: JsValue) -> Promise {
+        self.call(params, |p, shared, params| async move {
+            clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
+                .await
+                .map(|t| t.to_public_json())
+        })
+    }
+
+    /// `m2m.verify(params)`.
+    pub fn verify(&self, params: JsValue) -> Promise {
+        self.call(params, |p, shared, params| async move {
+            clerk_m2m_core::m2m::verify_opaque(&p, &shared.config, &params)
+                .await
+                .map(|t| t.to_public_json())
+        })
+    }
+}
+
+impl Client {
+    /// Runs one call: converts the params (taking out `signal`), runs the core future, converts the outcome.
+    /// Every failure, including a bad argument, becomes a rejection, never a synchronous throw.
+    fn call<F, Fut>(&self, params: JsValue, run: F) -> Promise
+    where
+        F: FnOnce(WebPlatform, Rc<Shared>, Value) -> Fut + 'static,
+        Fut: Future<Output = Result<Value, Error>> + 'static,
+    {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let (params, signal) = split_signal(&params).map_err(|e| error_to_js(&e))?;
+            let platform = WebPlatform {
+                fetch: shared.fetch.clone(),
+                signal,
+            };
+            match run(platform, shared, params).await {
+                Ok(value) => Ok(json_to_js(&value)),
+                Err(e) => Err(error_to_js(&e)),
+            }
+        })
+    }
+}
+
+/// Params as JSON, minus a top-level `signal` (an `AbortSignal` is not JSON), which is returned on its own.
+fn split_signal(params: &JsValue) -> Result<(Value, Option<Signal>), Error> {
+    let signal = if params.is_object() {
+        Reflect::get(params, &"signal".into())
+            .ok()
+            .filter(|s| !s.is_undefined() && !s.is_null())
+    } else {
+        None
+    };
+    let Some(signal) = signal else {
+        return Ok((js_to_json(params, "params")?, None));
+    };
+    if !Reflect::has(&signal, &"aborted".into()).unwrap_or(false) {
+        return Err(Error::invalid_argument(
+            "params.signal must be an AbortSignal",
+        ));
+    }
+    let copy = js_sys::Object::assign(&js_sys::Object::new(), params.unchecked_ref());
+    let _ = Reflect::delete_property(&copy, &"signal".into());
+    Ok((js_to_json(&copy, "params")?, Some(signal.unchecked_into())))
 }

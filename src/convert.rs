@@ -1,0 +1,186 @@
+//! JS values in and out. Params become `serde_json::Value` through a strict walker (so `NaN`, functions,
+//! class instances and cycles are typed errors, not silent `null`s); results go out through `JSON.parse`, which
+//! yields plain objects and reuses the JSON encoder the core already links.
+
+use clerk_m2m_core::{ApiResponseError, Error};
+use js_sys::{Array, Object, Reflect};
+use serde_json::{Map, Number, Value};
+use wasm_bindgen::{JsCast, JsValue};
+
+const MAX_DEPTH: usize = 32;
+
+/// Converts a JS argument to JSON. `undefined` properties are dropped (as `JSON.stringify` does); `undefined`
+/// at the top level becomes `Null`. `path` names the argument in error messages (e.g. `params`).
+pub fn js_to_json(value: &JsValue, path: &str) -> Result<Value, Error> {
+    walk(value, path, 0)
+}
+
+fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value, Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid_argument(format!(
+            "{path} is nested too deeply (or is cyclic)"
+        )));
+    }
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Value::String(s));
+    }
+    if let Some(n) = value.as_f64() {
+        return number(n)
+            .ok_or_else(|| Error::invalid_argument(format!("{path} must be a finite number")));
+    }
+    if Array::is_array(value) {
+        let array: &Array = value.unchecked_ref();
+        let mut out = Vec::with_capacity(array.length() as usize);
+        for (i, item) in array.iter().enumerate() {
+            out.push(walk(&item, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if value.is_object() && !value.is_function() && is_plain_object(value) {
+        let mut out = Map::new();
+        for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+            let Some(name) = key.as_string() else {
+                continue;
+            };
+            let item = Reflect::get(value, &key)
+                .map_err(|_| Error::invalid_argument(format!("{path}.{name} cannot be read")))?;
+            if item.is_undefined() {
+                continue;
+            }
+            let converted = walk(&item, &format!("{path}.{name}"), depth + 1)?;
+            out.insert(name, converted);
+        }
+        return Ok(Value::Object(out));
+    }
+    let what = if value.is_function() {
+        "a function"
+    } else if value.is_bigint() {
+        "a bigint"
+    } else if value.is_symbol() {
+        "a symbol"
+    } else {
+        "an object that is not a plain object"
+    };
+    Err(Error::invalid_argument(format!(
+        "{path} must be JSON data, not {what}"
+    )))
+}
+
+fn number(n: f64) -> Option<Value> {
+    if !n.is_finite() {
+        return None;
+    }
+    // Integral values stay integers so that range checks in the core see i64/u64.
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        return Some(Value::Number(Number::from(n as i64)));
+    }
+    Number::from_f64(n).map(Value::Number)
+}
+
+fn is_plain_object(value: &JsValue) -> bool {
+    let proto = Object::get_prototype_of(value);
+    proto.is_null() || proto == Object::get_prototype_of(&Object::new())
+}
+
+/// Hands JSON to JS as plain objects and arrays.
+pub fn json_to_js(value: &Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// Builds the tagged `Error` that `liftError` in js/errors.js turns into the public class.
+pub fn error_to_js(error: &Error) -> JsValue {
+    let e = js_sys::Error::new(&error.to_string());
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
+    };
+    set("kind", error.kind().into());
+    set("code", error.code().into());
+    match error {
+        Error::Api(api) => set_api_fields(api, &set),
+        Error::Verification(v) => {
+            set("reason", v.reason.into());
+            if let Some(action) = v.action {
+                set("action", action.into());
+            }
+            if let Some(status) = v.status {
+                set("status", status.into());
+            }
+        }
+        _ => {}
+    }
+    e.into()
+}
+
+fn set_api_fields(api: &ApiResponseError, set: &dyn Fn(&str, JsValue)) {
+    if let Some(status) = api.status {
+        set("status", status.into());
+    }
+    set("statusText", api.status_text.as_str().into());
+    set("clerkTraceId", api.clerk_trace_id.as_str().into());
+    if let Some(retry_after) = api.retry_after {
+        set("retryAfter", retry_after.into());
+    }
+    let errors = Array::new();
+    for entry in &api.errors {
+        let o = Object::new();
+        let put = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        put("code", entry.code.as_str().into());
+        put("message", entry.message.as_str().into());
+        if let Some(meta) = &entry.meta {
+            put(
+                "longMessage",
+                entry
+                    .long_message
+                    .as_deref()
+                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
+            );
+            put("meta", json_to_js(&meta_json(meta)));
+        }
+        errors.push(&o);
+    }
+    set("errors", errors.into());
+}
+
+fn meta_json(meta: &clerk_m2m_core::ApiErrorMeta) -> Value {
+    // Every key present, `undefined` (dropped by JSON) when absent, as the reference's ClerkAPIError does.
+    let mut o = Map::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            o.insert(k.to_owned(), v);
+        }
+    };
+    put("paramName", meta.param_name.clone().map(Value::from));
+    put("sessionId", meta.session_id.clone().map(Value::from));
+    put(
+        "emailAddresses",
+        meta.email_addresses.clone().map(Value::from),
+    );
+    put("identifiers", meta.identifiers.clone().map(Value::from));
+    put("zxcvbn", meta.zxcvbn.clone());
+    put("plan", meta.plan.clone());
+    put(
+        "isPlanUpgradePossible",
+        meta.is_plan_upgrade_possible.map(Value::from),
+    );
+    put(
+        "seatsQuantityToAdd",
+        meta.seats_quantity_to_add
+            .and_then(Number::from_f64)
+            .map(Value::Number),
+    );
+    put(
+        "seatsQuantity",
+        meta.seats_quantity
+            .and_then(Number::from_f64)
+            .map(Value::Number),
+    );
+    Value::Object(o)
+}

@@ -1,0 +1,197 @@
+//! The core's ports over the runtime's globals: `fetch`, `setTimeout`, `Date.now` and `crypto.subtle`.
+//! Bound structurally (no `instanceof`), so a custom `fetch` option or a polyfill works too, and every
+//! call that can throw is marked `catch`: a JS exception must never unwind through Rust frames.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use clerk_m2m_core::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Timer, TransportError};
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+
+    /// A `Response`, by shape.
+    type FetchResponse;
+    #[wasm_bindgen(method, getter, catch)]
+    fn status(this: &FetchResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = statusText)]
+    fn status_text(this: &FetchResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn headers(this: &FetchResponse) -> Result<FetchHeaders, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn text(this: &FetchResponse) -> Result<Promise, JsValue>;
+
+    /// A `Headers`, by shape.
+    type FetchHeaders;
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &FetchHeaders, name: &str) -> Result<JsValue, JsValue>;
+
+    /// An `AbortSignal`, by shape.
+    #[derive(Clone)]
+    pub type Signal;
+    #[wasm_bindgen(method, getter)]
+    fn aborted(this: &Signal) -> bool;
+    #[wasm_bindgen(method, catch, js_name = addEventListener)]
+    fn add_listener(this: &Signal, kind: &str, f: &Function) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
+    fn remove_listener(this: &Signal, kind: &str, f: &Function) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_name = AbortController)]
+    #[derive(Clone)]
+    type Controller;
+    #[wasm_bindgen(constructor, catch, js_class = AbortController)]
+    fn new() -> Result<Controller, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &Controller) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &Controller);
+}
+
+/// Response headers the core reads; fetching only these keeps the boundary crossings per call constant.
+const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "cf-ray"];
+
+/// The ports for one call: the client's `fetch` (or the global one) and the call's `AbortSignal`.
+pub struct WebPlatform {
+    pub fetch: Option<Function>,
+    pub signal: Option<Signal>,
+}
+
+impl Clock for WebPlatform {
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+}
+
+impl Timer for WebPlatform {
+    async fn sleep(&self, ms: u32) {
+        let promise = Promise::new(&mut |resolve, _| {
+            set_timeout(&resolve, f64::from(ms));
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+}
+
+impl HttpClient for WebPlatform {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if self.signal.as_ref().is_some_and(Signal::aborted) {
+            return Err(TransportError::Aborted);
+        }
+        let controller = Controller::new().map_err(|e| network_error(&e))?;
+        let init = request_init(&request, &controller.signal());
+
+        // The request's timeout and the caller's signal both abort the same controller; both are undone when
+        // the call ends, so no timer or listener outlives it.
+        let timed_out = Rc::new(Cell::new(false));
+        let timeout = request.timeout_ms.filter(|ms| *ms > 0).map(|ms| {
+            let (flag, ctl) = (timed_out.clone(), controller.clone());
+            let on_timeout = Closure::<dyn FnMut()>::new(move || {
+                flag.set(true);
+                ctl.abort();
+            });
+            let id = set_timeout(on_timeout.as_ref().unchecked_ref(), f64::from(ms));
+            (id, on_timeout)
+        });
+        let on_abort = self.signal.as_ref().map(|signal| {
+            let ctl = controller.clone();
+            let listener = Closure::<dyn FnMut()>::new(move || ctl.abort());
+            let _ = signal.add_listener("abort", listener.as_ref().unchecked_ref());
+            (signal.clone(), listener)
+        });
+
+        let result = self.fetch_and_read(&request.url, &init).await;
+
+        if let Some((id, _closure)) = timeout {
+            clear_timeout(&id);
+        }
+        if let Some((signal, listener)) = on_abort {
+            let _ = signal.remove_listener("abort", listener.as_ref().unchecked_ref());
+        }
+        result.map_err(|e| {
+            if self.signal.as_ref().is_some_and(Signal::aborted) {
+                TransportError::Aborted
+            } else if timed_out.get() {
+                TransportError::Timeout {
+                    after_ms: request.timeout_ms.unwrap_or_default(),
+                }
+            } else {
+                network_error(&e)
+            }
+        })
+    }
+}
+
+impl WebPlatform {
+    async fn fetch_and_read(&self, url: &str, init: &Object) -> Result<HttpResponse, JsValue> {
+        let promise = match &self.fetch {
+            Some(f) => f
+                .call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?
+                .dyn_into::<Promise>()
+                .or_else(|v| Ok::<_, JsValue>(Promise::resolve(&v)))?,
+            None => global_fetch(url, init)?,
+        };
+        let response: FetchResponse = JsFuture::from(promise).await?.unchecked_into();
+        let status = response
+            .status()?
+            .as_f64()
+            .filter(|s| (0.0..1000.0).contains(s))
+            .ok_or_else(|| {
+                JsValue::from_str("fetch returned a response without a numeric status")
+            })? as u16;
+        let status_text = response.status_text()?.as_string().unwrap_or_default();
+        let headers = response.headers()?;
+        let mut picked = Vec::with_capacity(RESPONSE_HEADERS.len());
+        for name in RESPONSE_HEADERS {
+            if let Some(value) = headers.get(name)?.as_string() {
+                picked.push((name.to_owned(), value));
+            }
+        }
+        let body = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok(HttpResponse {
+            status,
+            status_text,
+            headers: picked,
+            body,
+        })
+    }
+}
+
+fn request_init(request: &HttpRequest, signal: &JsValue) -> Object {
+    let init = Object::new();
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
+    }
+    let _ = Reflect::set(&init, &"method".into(), &request.method.as_str().into());
+    let _ = Reflect::set(&init, &"headers".into(), &headers);
+    if let Some(body) = &request.body {
+        let _ = Reflect::set(&init, &"body".into(), &JsValue::from_str(body));
+    }
+    let _ = Reflect::set(&init, &"signal".into(), signal);
+    init
+}
+
+fn network_error(e: &JsValue) -> TransportError {
+    let message = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string());
+    TransportError::Network {
+        message: message.unwrap_or_else(|| "fetch failed".to_owned()),
+    }
+}

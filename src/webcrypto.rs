@@ -1,0 +1,133 @@
+//! RSA signature checks through the runtime's WebCrypto, with each imported `CryptoKey` cached, so that a
+//! warm verification costs one `crypto.subtle.verify` and nothing else.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use clerk_m2m_core::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::platform::WebPlatform;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `crypto.subtle`, by shape.
+    type Subtle;
+    #[wasm_bindgen(method, catch, js_name = importKey)]
+    fn import_key(
+        this: &Subtle,
+        format: &str,
+        key: &Object,
+        alg: &Object,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn verify(
+        this: &Subtle,
+        alg: &str,
+        key: &JsValue,
+        signature: &[u8],
+        data: &[u8],
+    ) -> Result<Promise, JsValue>;
+}
+
+/// Imported keys are few (one per signing key and hash); the bound only guards against a flood of distinct
+/// attacker-chosen JWKs, which never get this far anyway.
+const MAX_CACHED_KEYS: usize = 64;
+
+thread_local! {
+    static KEYS: RefCell<HashMap<(RsaPublicKey, RsaAlgorithm), JsValue>> = RefCell::new(HashMap::new());
+}
+
+fn subtle() -> Result<Subtle, String> {
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into())
+        .map_err(|_| "crypto is not available".to_owned())?;
+    let subtle = Reflect::get(&crypto, &"subtle".into())
+        .map_err(|_| "crypto.subtle is not available".to_owned())?;
+    if subtle.is_undefined() || subtle.is_null() {
+        return Err("crypto.subtle is not available in this runtime (browsers expose it only in secure contexts)".to_owned());
+    }
+    Ok(subtle.unchecked_into())
+}
+
+fn js_message(e: &JsValue) -> String {
+    // "<name>: <message>", like String(error) in JS, which is what the reference embeds in E10.
+    let get = |k: &str| Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());
+    match (get("name"), get("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (_, Some(message)) => message,
+        _ => e.as_string().unwrap_or_else(|| "unknown error".to_owned()),
+    }
+}
+
+async fn crypto_key(
+    subtle: &Subtle,
+    alg: RsaAlgorithm,
+    key: &RsaPublicKey,
+) -> Result<JsValue, String> {
+    let cache_key = (key.clone(), alg);
+    if let Some(found) = KEYS.with(|k| k.borrow().get(&cache_key).cloned()) {
+        return Ok(found);
+    }
+    let jwk = Object::new();
+    let set = |o: &Object, k: &str, v: &JsValue| {
+        let _ = Reflect::set(o, &k.into(), v);
+    };
+    set(&jwk, "kty", &"RSA".into());
+    set(&jwk, "n", &base64url(&key.n).into());
+    set(&jwk, "e", &base64url(&key.e).into());
+    let algorithm = Object::new();
+    set(&algorithm, "name", &"RSASSA-PKCS1-v1_5".into());
+    set(&algorithm, "hash", &alg.hash_name().into());
+    let usages = Array::of1(&"verify".into());
+    let promise = subtle
+        .import_key("jwk", &jwk, &algorithm, false, &usages)
+        .map_err(|e| js_message(&e))?;
+    let imported = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+    KEYS.with(|k| {
+        let mut keys = k.borrow_mut();
+        if keys.len() >= MAX_CACHED_KEYS {
+            keys.clear();
+        }
+        keys.insert(cache_key, imported.clone());
+    });
+    Ok(imported)
+}
+
+impl SignatureVerifier for WebPlatform {
+    async fn verify_rsa(
+        &self,
+        alg: RsaAlgorithm,
+        key: &RsaPublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, String> {
+        let subtle = subtle()?;
+        let crypto_key = crypto_key(&subtle, alg, key).await?;
+        let promise = subtle
+            .verify("RSASSA-PKCS1-v1_5", &crypto_key, signature, message)
+            .map_err(|e| js_message(&e))?;
+        let verdict = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+        Ok(verdict.as_bool() == Some(true))
+    }
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
