@@ -1,4 +1,5 @@
 // Every suite that runs in every runtime lane.
 import * as smoke from './smoke.test.js';
+import * as m2m from './m2m.test.js';
 
-export const suites = [smoke];
+export const suites = [smoke, m2m];
