@@ -70,7 +70,11 @@ impl Fake {
 
     pub fn only_request(&self) -> HttpRequest {
         let requests = self.requests.borrow();
-        assert_eq!(requests.len(), 1, "expected exactly one request: {requests:?}");
+        assert_eq!(
+            requests.len(),
+            1,
+            "expected exactly one request: {requests:?}"
+        );
         requests[0].clone()
     }
 
@@ -83,10 +87,11 @@ impl HttpClient for Fake {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.requests.borrow_mut().push(request);
         self.now.set(self.now.get() + self.latency_ms.get());
-        self.responses
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| Err(TransportError::Network { message: "no scripted response".into() }))
+        self.responses.borrow_mut().pop_front().unwrap_or_else(|| {
+            Err(TransportError::Network {
+                message: "no scripted response".into(),
+            })
+        })
     }
 }
 
@@ -104,7 +109,11 @@ impl Timer for Fake {
 }
 
 /// A response with a body and `content-type: application/json`.
-pub fn json_response(status: u16, status_text: &str, body: &Value) -> Result<HttpResponse, TransportError> {
+pub fn json_response(
+    status: u16,
+    status_text: &str,
+    body: &Value,
+) -> Result<HttpResponse, TransportError> {
     Ok(HttpResponse {
         status,
         status_text: status_text.into(),
@@ -117,11 +126,19 @@ pub fn ok(body: &Value) -> Result<HttpResponse, TransportError> {
     json_response(200, "OK", body)
 }
 
-pub fn raw(status: u16, status_text: &str, headers: &[(&str, &str)], body: &str) -> Result<HttpResponse, TransportError> {
+pub fn raw(
+    status: u16,
+    status_text: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<HttpResponse, TransportError> {
     Ok(HttpResponse {
         status,
         status_text: status_text.into(),
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: body.into(),
     })
 }
@@ -190,7 +207,8 @@ pub fn authorization(request: &HttpRequest) -> Option<String> {
 }
 
 pub fn body_json(request: &HttpRequest) -> Value {
-    serde_json::from_str(request.body.as_deref().expect("request has a body")).expect("body is JSON")
+    serde_json::from_str(request.body.as_deref().expect("request has a body"))
+        .expect("body is JSON")
 }
 
 /// The `ApiResponseError` inside an `Error::Api`, or a panic naming what came instead.
