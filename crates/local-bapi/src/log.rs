@@ -85,3 +85,29 @@ impl RequestLog {
         self.entries.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_entries_up_to_capacity() {
+        let (parts, ()) = hyper::Request::builder()
+            .uri("/m2m_tokens?x=1")
+            .header("X-Two", "a")
+            .header("x-two", "b")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let mut log = RequestLog::default();
+        for at in 0..CAPACITY as i64 + 5 {
+            log.push(LogEntry::new(&parts, b"", "list", at));
+        }
+        assert_eq!(log.entries().len(), CAPACITY);
+        assert_eq!(log.entries()[0].at_ms, 5);
+        let json = serde_json::to_value(&log.entries()[0]).unwrap();
+        assert_eq!(json["headers"]["x-two"], "a, b");
+        assert_eq!(json["query"], "x=1");
+        assert_eq!(json["body"], serde_json::Value::Null);
+    }
+}

@@ -18,7 +18,7 @@ fn list_path(s: &Bapi) -> String {
 
 #[tokio::test]
 async fn status_and_rate_limit_faults() {
-    let s = Bapi::start(20).await;
+    let s = Bapi::start(1).await;
     fault(
         &s,
         json!({"route": "list", "count": 1, "fault": {"kind": "status", "status": 503}}),
@@ -86,7 +86,7 @@ async fn status_and_rate_limit_faults() {
 
 #[tokio::test]
 async fn body_faults() {
-    let s = Bapi::start(21).await;
+    let s = Bapi::start(1).await;
     fault(
         &s,
         json!({"route": "jwks", "count": 1, "fault": {"kind": "html", "status": 502}}),
@@ -138,7 +138,7 @@ async fn body_faults() {
 
 #[tokio::test]
 async fn timing_faults() {
-    let s = Bapi::start(22).await;
+    let s = Bapi::start(1).await;
     fault(
         &s,
         json!({"route": "list", "count": 1, "fault": {"kind": "latency", "ms": 300}}),
@@ -243,7 +243,7 @@ async fn timing_faults() {
 
 #[tokio::test]
 async fn probability_and_validation_of_faults() {
-    let s = Bapi::start(23).await;
+    let s = Bapi::start(1).await;
     fault(
         &s,
         json!({"route": "list", "probability": 0.0, "fault": {"kind": "status", "status": 500}}),
@@ -291,7 +291,7 @@ async fn probability_and_validation_of_faults() {
 
 #[tokio::test]
 async fn request_log() {
-    let s = Bapi::start(24).await;
+    let s = Bapi::start(1).await;
     s.create(0, json!({"claims": {"n": 1}})).await;
     s.list(s.sk(), &format!("subject={}&limit=5", s.id(0)))
         .await;
@@ -338,7 +338,7 @@ async fn request_log() {
 
 #[tokio::test]
 async fn cors() {
-    let s = Bapi::start(25).await;
+    let s = Bapi::start(1).await;
     let res = send(
         s.addr(),
         "OPTIONS",
@@ -392,7 +392,7 @@ async fn cors() {
 
 #[tokio::test]
 async fn reset_and_machines() {
-    let s = Bapi::start(26).await;
+    let s = Bapi::start(1).await;
     // A new machine that A may call.
     let d = s
         .admin(
@@ -479,7 +479,7 @@ async fn reset_and_machines() {
 
 #[tokio::test]
 async fn graceful_shutdown_finishes_in_flight_requests() {
-    let s = Bapi::start(27).await;
+    let s = Bapi::start(1).await;
     fault(
         &s,
         json!({"route": "jwks", "count": 1, "fault": {"kind": "latency", "ms": 300}}),

@@ -113,7 +113,7 @@ async fn jwks_needs_the_instance_key() {
 
 #[tokio::test]
 async fn opaque_token_shape() {
-    let s = Bapi::start(2).await;
+    let s = Bapi::start(1).await;
     let before = s.admin("GET", "/clock", json!({})).await.json()["now_ms"]
         .as_i64()
         .unwrap();
@@ -165,7 +165,7 @@ async fn opaque_token_shape() {
 
 #[tokio::test]
 async fn body_validation() {
-    let s = Bapi::start(3).await;
+    let s = Bapi::start(1).await;
     let create = |body: &'static str| s.call("POST", "/m2m_tokens", Some(s.key(0)), Some(body));
     let cases = [
         (r#"{"bogus":1}"#, "form_param_unknown", Some("bogus")),
@@ -291,7 +291,7 @@ async fn body_validation() {
 
 #[tokio::test]
 async fn list_query_validation() {
-    let s = Bapi::start(3).await;
+    let s = Bapi::start(1).await;
     let a = s.id(0).to_owned();
     for (query, code, param) in [
         (String::new(), "form_param_missing", "subject"),
@@ -351,7 +351,7 @@ async fn list_query_validation() {
 
 #[tokio::test]
 async fn list_filters_pagination_and_order() {
-    let s = Bapi::start(4).await;
+    let s = Bapi::start(1).await;
     let a = s.id(0).to_owned();
     let mut ids = Vec::new();
     for i in 0..6 {
@@ -460,7 +460,7 @@ async fn list_filters_pagination_and_order() {
 
 #[tokio::test]
 async fn min_remaining_ttl_reuses_live_opaque_tokens() {
-    let s = Bapi::start(5).await;
+    let s = Bapi::start(1).await;
     let first = s.create(0, json!({"seconds_until_expiration": 100, "claims": {"a": 1}, "min_remaining_ttl_seconds": 50})).await;
     let again = s.create(0, json!({"seconds_until_expiration": 100, "claims": {"a": 1}, "min_remaining_ttl_seconds": 50})).await;
     assert_eq!(again["id"], first["id"]);
@@ -551,7 +551,7 @@ async fn min_remaining_ttl_reuses_live_opaque_tokens() {
 
 #[tokio::test]
 async fn revoke_rules() {
-    let s = Bapi::start(6).await;
+    let s = Bapi::start(1).await;
     let t = s.create(0, json!({"claims": {"c": 1}})).await;
     let id = t["id"].as_str().unwrap();
     let path = format!("/m2m_tokens/{id}/revoke");
@@ -608,7 +608,7 @@ async fn revoke_rules() {
 
 #[tokio::test]
 async fn verify_rules() {
-    let s = Bapi::start(7).await;
+    let s = Bapi::start(1).await;
     let t = s.create(0, json!({"claims": {"x": true}})).await; // A's token, scopes [B]
     let secret = t["token"].as_str().unwrap();
     let res = s.verify(s.key(1), secret).await;
@@ -659,7 +659,7 @@ async fn verify_rules() {
 
 #[tokio::test]
 async fn jwt_minting() {
-    let s = Bapi::start(8).await;
+    let s = Bapi::start(1).await;
     let before = s.admin("GET", "/clock", json!({})).await.json()["now_ms"]
         .as_i64()
         .unwrap()
@@ -738,7 +738,7 @@ async fn jwt_minting() {
 
 #[tokio::test]
 async fn key_rotation() {
-    let s = Bapi::start(9).await;
+    let s = Bapi::start(1).await;
     let old_kid = s.info.kid.clone();
     let old_jwt = s
         .create(
@@ -809,7 +809,7 @@ async fn key_rotation() {
 
 #[tokio::test]
 async fn time_travel() {
-    let s = Bapi::start(10).await;
+    let s = Bapi::start(1).await;
     let opaque = s.create(0, json!({"seconds_until_expiration": 10})).await;
     let jwt = s
         .create(
