@@ -10,11 +10,17 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod jwks;
+pub mod jwt;
 pub mod m2m;
+pub mod machine;
 pub mod params;
 pub mod ports;
 pub mod retry;
+#[cfg(feature = "rust-crypto")]
+pub mod rust_crypto;
 pub mod token;
+pub mod verify;
 pub mod wire;
 
 pub use config::{ClientConfig, Secret};

@@ -1,0 +1,462 @@
+//! The JWKS cache, shared by every client of the isolate (one `thread_local!` registry), scoped like the
+//! reference by (apiUrl, apiVersion, secretKey). It stores settled data only: parsed key sets.
+//!
+//! * **TTL** (`jwksCacheTtlMs`, 300 s): a key set younger than that is served without a request.
+//! * **Single flight:** concurrent lookups that need a fetch share one request. A waiter waits for another
+//!   caller's fetch at most `jwksTimeoutMs` (a [`Timer::sleep`] raced against the fetch's notification):
+//!   workerd does not let one request rely on I/O another request started, so after the bound the waiter
+//!   takes over and fetches itself.
+//! * **Unknown kid:** one refetch, then a cooldown (`jwksCooldownMs`, 30 s) during which unknown kids fail
+//!   (E4) without a request. The fetched set replaces the cached one, so a key removed from the JWKS stops
+//!   verifying at the next refresh.
+//! * **Requests:** `GET {apiUrl}/{apiVersion}/jwks` with the instance secret key, a timeout, and at most
+//!   3 attempts with jittered exponential backoff ([`crate::retry`]), none on 401/403 or a timeout.
+//! * **Stale-if-error:** when a refresh fails, keys keep serving for `jwksStaleIfErrorMs` past their TTL, and
+//!   for `jwksCooldownMs` after that failure they are served without trying again.
+#![deny(clippy::indexing_slicing)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::Value;
+
+use super::key::{parse_jwks, JwkKey, KeySet};
+use crate::config::{ClientConfig, Secret};
+use crate::error::Error;
+use crate::http::{base_headers, check_transport, endpoint_url};
+use crate::jwt::errors;
+use crate::jwt::JwtOptions;
+use crate::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Method, Timer, TransportError};
+use crate::retry::{decide, Decision, Jitter, Outcome, RetryPolicy};
+
+/// At most this many scopes (distinct apiUrl/apiVersion/secretKey) are kept; the oldest goes first.
+const MAX_SCOPES: usize = 64;
+/// A caller waits on at most this many other callers' fetches before fetching itself.
+const MAX_WAIT_ROUNDS: u32 = 2;
+
+/// The JWKS retry policy: 3 attempts, 100 ms × 2^n backoff with jitter, everything within 3 s.
+pub const JWKS_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay_ms: 100,
+    max_delay_ms: 1_000,
+    budget_ms: 3_000,
+};
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ScopeKey {
+    api_url: String,
+    api_version: String,
+    secret_key: Secret,
+}
+
+impl fmt::Debug for ScopeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}|{}|<redacted>", self.api_url, self.api_version)
+    }
+}
+
+/// How a fetch other callers may be waiting on ended.
+#[derive(Clone)]
+enum Settled {
+    Done(Result<Rc<KeySet>, Error>),
+    /// The fetching caller went away (its future was dropped, or its own signal aborted it).
+    Abandoned,
+}
+
+/// One JWKS fetch in progress: the notification other callers wait on.
+struct Flight {
+    id: u64,
+    settled: RefCell<Option<Settled>>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl Flight {
+    fn new() -> Self {
+        thread_local!(static NEXT: Cell<u64> = const { Cell::new(0) });
+        let id = NEXT.with(|n| {
+            let id = n.get().wrapping_add(1);
+            n.set(id);
+            id
+        });
+        Self {
+            id,
+            settled: RefCell::new(None),
+            wakers: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn settle(&self, outcome: Settled) {
+        *self.settled.borrow_mut() = Some(outcome);
+        let wakers = std::mem::take(&mut *self.wakers.borrow_mut());
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    fn poll_settled(&self, cx: &mut Context<'_>) -> Poll<Settled> {
+        if let Some(outcome) = &*self.settled.borrow() {
+            return Poll::Ready(outcome.clone());
+        }
+        let mut wakers = self.wakers.borrow_mut();
+        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+#[derive(Default)]
+struct State {
+    keys: Option<Rc<KeySet>>,
+    fetched_at: u64,
+    unknown_kid_fetch_at: Option<u64>,
+    failed_at: Option<u64>,
+    flight: Option<Rc<Flight>>,
+}
+
+/// The cache of one (apiUrl, apiVersion, secretKey).
+#[derive(Default)]
+struct Scope {
+    state: RefCell<State>,
+}
+
+impl Scope {
+    fn is_live(&self, now: u64, horizon_ms: u64) -> bool {
+        let st = self.state.borrow();
+        st.flight.is_some() || (st.keys.is_some() && now.saturating_sub(st.fetched_at) < horizon_ms)
+    }
+}
+
+thread_local! {
+    static SCOPES: RefCell<HashMap<ScopeKey, Rc<Scope>>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets every cached JWKS of this thread (isolate). Fetches in flight finish but are not shared.
+pub fn clear() {
+    SCOPES.with(|s| s.borrow_mut().clear());
+}
+
+fn scope_for(config: &ClientConfig, secret: &Secret, now: u64, opts: &JwtOptions) -> Rc<Scope> {
+    let key = ScopeKey {
+        api_url: config.api_url.clone(),
+        api_version: config.api_version.clone(),
+        secret_key: secret.clone(),
+    };
+    SCOPES.with(|cell| {
+        let mut scopes = cell.borrow_mut();
+        if let Some(scope) = scopes.get(&key) {
+            return scope.clone();
+        }
+        // Like the reference, creating a scope evicts the dead ones; the count is bounded as well.
+        let horizon = opts
+            .jwks_cache_ttl_ms
+            .saturating_add(opts.jwks_stale_if_error_ms);
+        scopes.retain(|_, s| s.is_live(now, horizon));
+        if scopes.len() >= MAX_SCOPES {
+            let oldest = scopes
+                .iter()
+                .min_by_key(|(_, s)| s.state.borrow().fetched_at)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                scopes.remove(&k);
+            }
+        }
+        let scope = Rc::new(Scope::default());
+        scopes.insert(key, scope.clone());
+        scope
+    })
+}
+
+/// Everything one fetch needs.
+struct FetchContext<'a> {
+    config: &'a ClientConfig,
+    secret: &'a Secret,
+    url: String,
+    opts: &'a JwtOptions,
+}
+
+fn entry_to_key(entry: &Result<JwkKey, String>) -> Result<JwkKey, Error> {
+    entry
+        .clone()
+        .map_err(|why| errors::signature_error("jwk-invalid", &why))
+}
+
+/// The key for `kid` from the instance's JWKS (E3–E7, E4 for an unknown kid).
+pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
+    p: &P,
+    config: &ClientConfig,
+    opts: &JwtOptions,
+    secret: &Secret,
+    kid: &str,
+    skip_cache: bool,
+) -> Result<JwkKey, Error> {
+    let url = endpoint_url(config, &[&config.api_version, "jwks"])?;
+    check_transport(config, &url)?;
+    let now = p.now_ms();
+    let scope = scope_for(config, secret, now, opts);
+    let horizon = opts
+        .jwks_cache_ttl_ms
+        .saturating_add(opts.jwks_stale_if_error_ms);
+    if !skip_cache {
+        let st = scope.state.borrow();
+        if let Some(keys) = &st.keys {
+            let age = now.saturating_sub(st.fetched_at);
+            let within = |since: Option<u64>| {
+                since.is_some_and(|t| now.saturating_sub(t) < opts.jwks_cooldown_ms)
+            };
+            let failing = within(st.failed_at);
+            if age < opts.jwks_cache_ttl_ms || (failing && age < horizon) {
+                match keys.get(kid) {
+                    Some(entry) => return entry_to_key(entry),
+                    // One refetch per cooldown; none while refreshes are failing.
+                    None if within(st.unknown_kid_fetch_at) || failing => {
+                        return Err(errors::unknown_kid(kid))
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    let ctx = FetchContext {
+        config,
+        secret,
+        url,
+        opts,
+    };
+    let fetched = fetch_shared(p, &scope, &ctx).await;
+    let now = p.now_ms();
+    match fetched {
+        Ok(keys) => match keys.get(kid) {
+            Some(entry) => entry_to_key(entry),
+            None => {
+                scope.state.borrow_mut().unknown_kid_fetch_at = Some(now);
+                Err(errors::unknown_kid(kid))
+            }
+        },
+        Err(Error::Aborted) => Err(Error::Aborted),
+        Err(e) => {
+            // Stale-if-error: the last good set keeps serving for a bounded grace period.
+            let st = scope.state.borrow();
+            let stale = st
+                .keys
+                .as_ref()
+                .filter(|_| now.saturating_sub(st.fetched_at) < horizon)
+                .and_then(|keys| keys.get(kid));
+            match stale {
+                Some(entry) => entry_to_key(entry),
+                None => Err(e),
+            }
+        }
+    }
+}
+
+/// Joins the fetch in flight (bounded wait) or starts one.
+async fn fetch_shared<P: HttpClient + Clock + Timer>(
+    p: &P,
+    scope: &Rc<Scope>,
+    ctx: &FetchContext<'_>,
+) -> Result<Rc<KeySet>, Error> {
+    let mut rounds = 0;
+    loop {
+        let current = scope.state.borrow().flight.clone();
+        let Some(flight) = current else {
+            return lead(p, scope, ctx).await;
+        };
+        if rounds >= MAX_WAIT_ROUNDS {
+            return lead(p, scope, ctx).await;
+        }
+        rounds += 1;
+        match wait_bounded(p, &flight, ctx.opts.jwks_timeout_ms).await {
+            Some(Settled::Done(result)) => return result,
+            Some(Settled::Abandoned) => {}
+            None => {
+                let unchanged = scope
+                    .state
+                    .borrow()
+                    .flight
+                    .as_ref()
+                    .is_some_and(|f| f.id == flight.id);
+                if unchanged {
+                    return lead(p, scope, ctx).await;
+                }
+            }
+        }
+    }
+}
+
+/// Waits for `flight` to settle, or `None` after `bound_ms`.
+async fn wait_bounded<P: Timer>(p: &P, flight: &Rc<Flight>, bound_ms: u32) -> Option<Settled> {
+    let mut sleep = pin!(p.sleep(bound_ms));
+    poll_fn(|cx| {
+        if let Poll::Ready(outcome) = flight.poll_settled(cx) {
+            return Poll::Ready(Some(outcome));
+        }
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Settles the flight as abandoned if the leading caller's future is dropped mid-fetch.
+struct Leading {
+    scope: Rc<Scope>,
+    flight: Rc<Flight>,
+    done: bool,
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Ok(mut st) = self.scope.state.try_borrow_mut() {
+            if st.flight.as_ref().is_some_and(|f| f.id == self.flight.id) {
+                st.flight = None;
+            }
+        }
+        self.flight.settle(Settled::Abandoned);
+    }
+}
+
+/// Fetches as the registered flight of `scope`, stores the outcome, and notifies the waiters.
+async fn lead<P: HttpClient + Clock + Timer>(
+    p: &P,
+    scope: &Rc<Scope>,
+    ctx: &FetchContext<'_>,
+) -> Result<Rc<KeySet>, Error> {
+    let flight = Rc::new(Flight::new());
+    scope.state.borrow_mut().flight = Some(flight.clone());
+    let mut guard = Leading {
+        scope: scope.clone(),
+        flight: flight.clone(),
+        done: false,
+    };
+    let result = fetch_jwks(p, ctx).await.map(Rc::new);
+    let now = p.now_ms();
+    {
+        let mut st = scope.state.borrow_mut();
+        match &result {
+            Ok(keys) => {
+                st.keys = Some(keys.clone());
+                st.fetched_at = now;
+                st.failed_at = None;
+            }
+            Err(Error::Aborted) => {}
+            Err(_) => st.failed_at = Some(now),
+        }
+        if st.flight.as_ref().is_some_and(|f| f.id == flight.id) {
+            st.flight = None;
+        }
+    }
+    guard.done = true;
+    flight.settle(match &result {
+        // Our caller's own abort signal says nothing about the JWKS: let the waiters fetch.
+        Err(Error::Aborted) => Settled::Abandoned,
+        other => Settled::Done(other.clone()),
+    });
+    result
+}
+
+/// One JWKS request with bounded retries.
+async fn fetch_jwks<P: HttpClient + Clock + Timer>(
+    p: &P,
+    ctx: &FetchContext<'_>,
+) -> Result<KeySet, Error> {
+    let started = p.now_ms();
+    let mut jitter = Jitter::from_seed(started);
+    let mut attempt = 1;
+    loop {
+        let request = HttpRequest {
+            method: Method::Get,
+            url: ctx.url.clone(),
+            headers: base_headers(ctx.config, Some(ctx.secret)),
+            body: None,
+            timeout_ms: Some(ctx.opts.jwks_timeout_ms),
+        };
+        let (result, outcome) = classify(p.send(request).await, &ctx.url);
+        let Some(outcome) = outcome else {
+            return result;
+        };
+        let elapsed = p.now_ms().saturating_sub(started);
+        match decide(&JWKS_RETRY, attempt, &outcome, elapsed, jitter.next_f64()) {
+            Decision::Stop => return result,
+            Decision::RetryAfter(ms) => {
+                p.sleep(ms).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// What one attempt gave, and (when it might be worth repeating) the outcome for the retry policy.
+fn classify(
+    sent: Result<HttpResponse, TransportError>,
+    url: &str,
+) -> (Result<KeySet, Error>, Option<Outcome>) {
+    match sent {
+        Err(TransportError::Aborted) => (Err(Error::Aborted), None),
+        // Never retried: a hanging endpoint would otherwise multiply the wait.
+        Err(TransportError::Timeout { after_ms }) => (
+            Err(errors::jwks_unavailable(
+                "jwks-timeout",
+                format!("The JWKS request to {url} timed out after {after_ms} ms."),
+            )),
+            None,
+        ),
+        Err(TransportError::Network { message }) => (
+            Err(errors::jwks_unavailable("jwks-unreachable", message)),
+            Some(Outcome::Network),
+        ),
+        Ok(response) if (200..300).contains(&response.status) => {
+            match serde_json::from_str::<Value>(&response.body) {
+                Ok(Value::Object(map)) => (parse_jwks(&map).ok_or_else(errors::jwks_empty), None),
+                Ok(_) => (Err(errors::jwks_empty()), None),
+                Err(e) => (
+                    Err(errors::jwks_unavailable(
+                        "jwks-invalid-response",
+                        format!("The JWKS response is not valid JSON: {e}"),
+                    )),
+                    Some(Outcome::Network),
+                ),
+            }
+        }
+        Ok(response) => {
+            let retry_after_secs = response
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<u32>().ok());
+            let error = match clerk_key_invalid(&response) {
+                Some(message) => errors::secret_key_invalid(&message),
+                None => errors::jwks_status(url, response.status),
+            };
+            (
+                Err(error),
+                Some(Outcome::Status {
+                    status: response.status,
+                    retry_after_secs,
+                }),
+            )
+        }
+    }
+}
+
+/// The message of an `errors[]` entry with code `clerk_key_invalid` (E5).
+fn clerk_key_invalid(response: &HttpResponse) -> Option<String> {
+    let body: Value = serde_json::from_str(&response.body).ok()?;
+    body.get("errors")?
+        .as_array()?
+        .iter()
+        .find(|e| e.get("code").and_then(Value::as_str) == Some("clerk_key_invalid"))
+        .map(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        })
+}

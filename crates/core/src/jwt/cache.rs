@@ -1,0 +1,174 @@
+//! The verified-token cache: verifying the same token string again skips decoding and the signature check.
+//!
+//! * Keyed by the **full token string** (exact match: no hash whose collisions an attacker could forge).
+//! * Holds only [`VerifiedToken`]s, which only the pipeline builds, with the `M2mToken` they mapped to.
+//! * On a hit the pipeline still resolves the key (an entry dies with a key that left the JWKS or changed)
+//!   and re-runs every claim check with the call's clock skew and audience, so an entry never outlives
+//!   the token's `exp`; expired entries are dropped when met.
+//! * Bounded: least-recently-used eviction, with a linear scan when full (inserts follow a signature check,
+//!   which costs far more than scanning a few thousand entries).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+use super::verified::VerifiedToken;
+use crate::token::M2mToken;
+
+/// One cached verification.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedVerification {
+    /// The verified token (payload, kid, algorithm and key).
+    pub token: Rc<VerifiedToken>,
+    /// What it mapped to.
+    pub result: M2mToken,
+}
+
+struct Entry {
+    value: CachedVerification,
+    last_used: u64,
+}
+
+struct Lru {
+    capacity: usize,
+    tick: u64,
+    entries: HashMap<String, Entry>,
+}
+
+/// A bounded LRU of verified tokens, shared by clones (one per client).
+#[derive(Clone)]
+pub struct VerifiedTokenCache {
+    inner: Rc<RefCell<Lru>>,
+}
+
+impl fmt::Debug for VerifiedTokenCache {
+    // Never print the tokens.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lru = self.inner.borrow();
+        f.debug_struct("VerifiedTokenCache")
+            .field("capacity", &lru.capacity)
+            .field("len", &lru.entries.len())
+            .finish()
+    }
+}
+
+impl VerifiedTokenCache {
+    /// A cache of at most `capacity` tokens; 0 disables caching.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Rc::new(RefCell::new(Lru {
+                capacity,
+                tick: 0,
+                entries: HashMap::new(),
+            })),
+        }
+    }
+
+    /// The configured capacity.
+    pub fn capacity(&self) -> usize {
+        self.inner.borrow().capacity
+    }
+
+    /// How many tokens are cached.
+    pub fn len(&self) -> usize {
+        self.inner.borrow().entries.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every token.
+    pub fn clear(&self) {
+        self.inner.borrow_mut().entries.clear();
+    }
+
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        self.inner.borrow().entries.contains_key(token)
+    }
+
+    pub(crate) fn get(&self, token: &str) -> Option<CachedVerification> {
+        let mut lru = self.inner.borrow_mut();
+        lru.tick += 1;
+        let tick = lru.tick;
+        lru.entries.get_mut(token).map(|e| {
+            e.last_used = tick;
+            e.value.clone()
+        })
+    }
+
+    pub(crate) fn remove(&self, token: &str) {
+        self.inner.borrow_mut().entries.remove(token);
+    }
+
+    pub(crate) fn insert(&self, token: &str, value: CachedVerification) {
+        let mut lru = self.inner.borrow_mut();
+        if lru.capacity == 0 {
+            return;
+        }
+        if lru.entries.len() >= lru.capacity && !lru.entries.contains_key(token) {
+            let oldest = lru
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                lru.entries.remove(&k);
+            }
+        }
+        lru.tick += 1;
+        let last_used = lru.tick;
+        lru.entries
+            .insert(token.to_owned(), Entry { value, last_used });
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry() -> CachedVerification {
+        let token =
+            VerifiedToken::for_tests(json!({"sub": "s", "exp": 1}).as_object().cloned().unwrap());
+        let result = token.to_m2m_token(0, 0.0).unwrap();
+        CachedVerification {
+            token: Rc::new(token),
+            result,
+        }
+    }
+
+    #[test]
+    fn evicts_the_least_recently_used() {
+        let c = VerifiedTokenCache::new(2);
+        c.insert("a", entry());
+        c.insert("b", entry());
+        assert!(c.get("a").is_some()); // b is now the oldest
+        c.insert("c", entry());
+        assert!(c.contains("a") && c.contains("c") && !c.contains("b"));
+        assert_eq!(c.len(), 2);
+        c.remove("a");
+        assert_eq!(c.len(), 1);
+        c.clear();
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn zero_capacity_disables() {
+        let c = VerifiedTokenCache::new(0);
+        c.insert("a", entry());
+        assert!(c.is_empty() && c.get("a").is_none());
+        assert_eq!(
+            format!("{c:?}"),
+            "VerifiedTokenCache { capacity: 0, len: 0 }"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The trust boundary: a [`VerifiedToken`] exists only once its signature has been checked with a key the
+//! token's header could not choose (style anchors §2 habit 1). Only the pipeline constructs one; the claim
+//! checks and the mapping to [`M2mToken`] accept nothing else.
+#![deny(clippy::indexing_slicing)]
+
+use std::fmt;
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+
+use super::claims::seconds_to_ms;
+use super::errors;
+use super::js;
+use crate::error::Error;
+use crate::ports::{RsaAlgorithm, RsaPublicKey};
+use crate::token::M2mToken;
+
+/// Claims the backend sets itself; everything else ends up in `claims` (§3.2).
+const RESERVED_CLAIMS: [&str; 6] = ["iss", "sub", "exp", "nbf", "iat", "jti"];
+
+/// A JWT whose signature verified. Its claims still have to pass the claim checks.
+pub struct VerifiedToken {
+    payload: Map<String, Value>,
+    kid: String,
+    alg: RsaAlgorithm,
+    key: Rc<RsaPublicKey>,
+}
+
+impl VerifiedToken {
+    /// Only `jwt::pipeline` calls this, right after the signature check succeeded.
+    pub(super) fn new(
+        payload: Map<String, Value>,
+        kid: String,
+        alg: RsaAlgorithm,
+        key: Rc<RsaPublicKey>,
+    ) -> Self {
+        Self {
+            payload,
+            kid,
+            alg,
+            key,
+        }
+    }
+
+    /// The payload: signed, but its claims are not checked by this type.
+    pub fn payload(&self) -> &Map<String, Value> {
+        &self.payload
+    }
+
+    /// The key lookup string of the header's `kid` (`undefined` when absent, like the reference).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm the signature was checked with.
+    pub fn algorithm(&self) -> RsaAlgorithm {
+        self.alg
+    }
+
+    /// The key that verified the signature.
+    pub fn key(&self) -> &Rc<RsaPublicKey> {
+        &self.key
+    }
+
+    /// A token with an arbitrary payload, for unit tests of the claim checks.
+    #[cfg(test)]
+    pub(crate) fn for_tests(payload: Map<String, Value>) -> Self {
+        Self::new(
+            payload,
+            "undefined".to_owned(),
+            RsaAlgorithm::Rs256,
+            Rc::new(RsaPublicKey {
+                n: vec![],
+                e: vec![],
+            }),
+        )
+    }
+
+    /// `M2MToken.fromJwtPayload(payload, clockSkewInMs)` (§3.2), with the deviations of docs/compat-jwt.md:
+    /// a non-string `scopes` is a typed error (E23), a string `aud` becomes a one-element array, a missing
+    /// `iat` gives `createdAt`/`updatedAt` of 0.
+    pub(crate) fn to_m2m_token(&self, now_ms: u64, skew_ms: f64) -> Result<M2mToken, Error> {
+        let p = &self.payload;
+        let id = match p.get("jti") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            other => js::to_string(other),
+        };
+        let subject = match p.get("sub") {
+            Some(Value::String(s)) => s.clone(),
+            other => js::to_string(other),
+        };
+        let scopes = match p.get("scopes") {
+            Some(Value::String(s)) => s.split(' ').map(str::to_owned).collect(),
+            None | Some(Value::Null) => match p.get("aud") {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            },
+            Some(_) => return Err(errors::invalid_scopes()),
+        };
+        let claims: Map<String, Value> = p
+            .iter()
+            .filter(|(k, _)| !RESERVED_CLAIMS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let exp_ms = p.get("exp").and_then(seconds_to_ms);
+        let expired = exp_ms.is_some_and(|exp| exp <= now_ms as f64 - skew_ms);
+        // `exp * 1000` and `iat * 1000` without truncation, like the reference's result mapping.
+        let to_ms = |v: Option<&Value>| {
+            v.and_then(Value::as_f64)
+                .map(|s| (s * 1000.0).round() as i64)
+        };
+        let created_at = to_ms(p.get("iat")).unwrap_or(0);
+        Ok(M2mToken {
+            id,
+            subject,
+            scopes,
+            claims: if claims.is_empty() {
+                None
+            } else {
+                Some(claims)
+            },
+            revoked: false,
+            revocation_reason: None,
+            expired,
+            expiration: to_ms(p.get("exp")),
+            created_at,
+            updated_at: created_at,
+            token: None,
+        })
+    }
+}
+
+impl fmt::Debug for VerifiedToken {
+    // The payload may hold custom claims the caller considers sensitive: show only its claim names.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedToken")
+            .field("claims", &self.payload.keys().collect::<Vec<_>>())
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const T: u64 = 1_666_648_250;
+
+    fn map(p: Value) -> M2mToken {
+        VerifiedToken::for_tests(p.as_object().cloned().unwrap())
+            .to_m2m_token(T * 1000, 5000.0)
+            .unwrap()
+    }
+
+    fn fixture() -> Value {
+        json!({
+            "iss": "https://clerk.m2m.example.test",
+            "sub": "mch_2vYVtestTESTtestTESTtestTESTtest",
+            "aud": ["mch_1xxxxx", "mch_2xxxxx"],
+            "exp": 1_666_648_550,
+            "iat": 1_666_648_250,
+            "nbf": 1_666_648_240,
+            "jti": "mt_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE",
+        })
+    }
+
+    // §7.A 25
+    #[test]
+    fn maps_the_fixture_payload() {
+        let t = map(fixture());
+        assert_eq!(t.id, "mt_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE");
+        assert_eq!(t.subject, "mch_2vYVtestTESTtestTESTtestTESTtest");
+        assert_eq!(t.scopes, ["mch_1xxxxx", "mch_2xxxxx"]);
+        assert_eq!(
+            Value::Object(t.claims.clone().unwrap()),
+            json!({"aud": ["mch_1xxxxx", "mch_2xxxxx"]})
+        );
+        assert!(!t.revoked && !t.expired);
+        assert_eq!(t.revocation_reason, None);
+        assert_eq!(t.expiration, Some(1_666_648_550_000));
+        assert_eq!(
+            (t.created_at, t.updated_at),
+            (1_666_648_250_000, 1_666_648_250_000)
+        );
+        assert_eq!(t.token, None);
+    }
+
+    // §7.A 26–29, 31
+    #[test]
+    fn scopes_and_claims() {
+        let mut p = fixture();
+        p["aud"] = json!(["mch_1xxxxx"]);
+        p["scopes"] = json!("scope1 scope2");
+        p["permissions"] = json!(["read:users"]);
+        p["role"] = json!("service");
+        let t = map(p);
+        assert_eq!(t.scopes, ["scope1", "scope2"]);
+        let claims = t.claims.unwrap();
+        let mut keys: Vec<&str> = claims.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["aud", "permissions", "role", "scopes"]);
+
+        let t = map(json!({"sub": "s", "exp": 1, "scopes": "scope1 scope2 scope3"}));
+        assert_eq!(t.scopes.len(), 3);
+        let t = map(json!({"sub": "s", "exp": 1, "scopes": "a b", "aud": ["x", "y"]}));
+        assert_eq!(t.scopes, ["a", "b"]);
+        let t = map(json!({"sub": "s", "exp": 1}));
+        assert!(t.scopes.is_empty() && t.claims.is_none());
+        assert_eq!(t.id, "");
+        let t = map(json!({"sub": "s", "exp": 1, "scopes": ""}));
+        assert_eq!(t.scopes, [""]);
+        let t = map(json!({"sub": "s", "exp": 1, "scopes": "a  b"}));
+        assert_eq!(t.scopes, ["a", "", "b"]);
+        // Deviation: a string `aud` becomes one scope. A nullish `scopes` falls back to `aud`, as upstream.
+        let t = map(json!({"sub": "s", "exp": 1, "aud": "mch_b"}));
+        assert_eq!(t.scopes, ["mch_b"]);
+        let t = map(json!({"sub": "s", "exp": 1, "scopes": null, "aud": ["a"]}));
+        assert_eq!(t.scopes, ["a"]);
+    }
+
+    // §7.A 30 and E23
+    #[test]
+    fn expired_flag_and_bad_scopes() {
+        let t = VerifiedToken::for_tests(fixture().as_object().cloned().unwrap())
+            .to_m2m_token(1_666_648_600_000, 5000.0)
+            .unwrap();
+        assert!(t.expired);
+        let bad = json!({"sub": "s", "exp": 1, "scopes": ["a", "b"]});
+        let e = VerifiedToken::for_tests(bad.as_object().cloned().unwrap())
+            .to_m2m_token(0, 0.0)
+            .unwrap_err();
+        assert_eq!(e.code(), "token-invalid");
+        assert_eq!(
+            e.to_string(),
+            "Invalid JWT scopes claim. Expected a space-separated string."
+        );
+    }
+
+    #[test]
+    fn missing_iat_gives_zero_and_fractions_are_kept() {
+        let t = map(json!({"sub": "s", "exp": 1.5}));
+        assert_eq!(
+            (t.created_at, t.updated_at, t.expiration),
+            (0, 0, Some(1500))
+        );
+    }
+}
