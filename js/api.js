@@ -3,8 +3,6 @@
 import { wasm } from './runtime.js';
 import { liftError } from './lift.js';
 
-const ENV_NAMES = ['CLERK_SECRET_KEY', 'CLERK_MACHINE_SECRET_KEY', 'CLERK_API_URL', 'CLERK_API_VERSION', 'CLERK_JWT_KEY'];
-
 /** The package version, read from the WASM module (proves the module is loaded and callable). */
 export function version() {
   return wasm().version();
@@ -72,13 +70,8 @@ function pagePromise(start, iterate) {
 }
 
 function processEnv() {
-  // Deno without --allow-env throws on access; a browser has no process at all.
   try {
-    const source = globalThis.process?.env;
-    if (!source) return undefined;
-    const picked = {};
-    for (const name of ENV_NAMES) if (typeof source[name] === 'string') picked[name] = source[name];
-    return picked;
+    return globalThis.process?.env;
   } catch {
     return undefined;
   }

@@ -47,8 +47,8 @@ impl Client {
     ) -> Result<Client, JsValue> {
         let resolve = || -> Result<ClientConfig, Error> {
             let options = js_to_json(&options, "options")?;
-            let env = js_to_json(&env, "options.env")?;
-            let process_env = js_to_json(&process_env, "process.env")?;
+            let env = pick_env(&env, "options.env")?;
+            let process_env = pick_env(&process_env, "process.env")?;
             ClientConfig::resolve(&options, &env, &process_env)
         };
         let config = resolve().map_err(|e| error_to_js(&e))?;
@@ -117,6 +117,27 @@ impl Client {
             }
         })
     }
+}
+
+/// The `CLERK_*` variables of an env-like object, as JSON. Only those names are read: a Worker's `env` also
+/// carries bindings that are not data, and Deno's `process.env` throws on access without `--allow-env`.
+fn pick_env(env: &JsValue, path: &str) -> Result<Value, Error> {
+    if !env.is_object() {
+        return Ok(Value::Null);
+    }
+    let mut picked = serde_json::Map::new();
+    for name in clerk_m2m_core::config::env_variable_names() {
+        let Ok(value) = Reflect::get(env, &JsValue::from_str(name)) else {
+            continue;
+        };
+        if !value.is_undefined() {
+            picked.insert(
+                name.to_owned(),
+                js_to_json(&value, &format!("{path}.{name}"))?,
+            );
+        }
+    }
+    Ok(Value::Object(picked))
 }
 
 /// Params as JSON, minus a top-level `signal` (an `AbortSignal` is not JSON), which is returned on its own.

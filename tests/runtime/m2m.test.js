@@ -314,7 +314,8 @@ export async function register(test, lib, ctx) {
   });
 
   test('configuration: env object, bad apiUrl, and no secret over plain http to a remote host', async () => {
-    const fromEnv = createClerkClient({ env: { CLERK_API_URL: apiUrl, CLERK_MACHINE_SECRET_KEY: sender.secretKey } });
+    // A Worker's env also holds bindings that are not data (KV namespaces, service bindings): only CLERK_* is read.
+    const fromEnv = createClerkClient({ env: { CLERK_API_URL: apiUrl, CLERK_MACHINE_SECRET_KEY: sender.secretKey, KV: new Map(), SERVICE: { fetch() {} } } });
     assert.equal((await fromEnv.m2m.createToken()).subject, sender.id);
     assert.throws(() => createClerkClient({ apiUrl: 'not a url', secretKey: 'sk_test_x' }), (e) => assert.ok(e instanceof Error && !e.message.includes('sk_test_x')));
     const remote = createClerkClient({ apiUrl: 'http://api.example.com', secretKey: 'sk_live_secret' });

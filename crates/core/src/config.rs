@@ -91,6 +91,12 @@ const OPTION_ENV: [(&str, &str); 5] = [
     ("apiVersion", "CLERK_API_VERSION"),
 ];
 
+/// The environment variable names the client reads from `env` and `process.env`; a binding picks exactly these
+/// out of an env-like object (a Worker's `env` also holds KV namespaces and other non-JSON bindings).
+pub fn env_variable_names() -> [&'static str; 5] {
+    OPTION_ENV.map(|(_, var)| var)
+}
+
 /// The three places a setting can come from, in precedence order.
 struct Sources<'a> {
     options: Option<&'a Map<String, Value>>,
