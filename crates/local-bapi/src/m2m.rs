@@ -138,7 +138,12 @@ async fn create_jwt(
             }
         }
     }
-    let jwt = keys::sign_jwt(&key, &Value::Object(payload)).map_err(|e| ApiError::internal(&e))?;
+    // About a millisecond of RSA work: keep it off the threads serving verify and list.
+    let payload = Value::Object(payload);
+    let jwt = tokio::task::spawn_blocking(move || keys::sign_jwt(&key, &payload))
+        .await
+        .map_err(|e| ApiError::internal(&e.to_string()))?
+        .map_err(|e| ApiError::internal(&e))?;
     let body = TokenJson {
         object: "machine_to_machine_token",
         id: &jti,

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let server = match serve(config).await {
             Ok(server) => server,
             Err(e) => {
@@ -103,5 +103,8 @@ fn main() -> ExitCode {
         shutdown_signal().await;
         server.shutdown().await;
         ExitCode::SUCCESS
-    })
+    });
+    // Connections are drained by now; do not wait for a key generation still running on the blocking pool.
+    runtime.shutdown_background();
+    code
 }
