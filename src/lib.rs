@@ -9,6 +9,7 @@ mod webcrypto;
 use std::future::Future;
 use std::rc::Rc;
 
+use clerk_m2m_core::jwt::JwtOptions;
 use clerk_m2m_core::{ClientConfig, Error};
 use js_sys::{Function, Promise, Reflect};
 use serde_json::Value;
@@ -26,6 +27,7 @@ pub fn version() -> String {
 
 struct Shared {
     config: ClientConfig,
+    jwt: JwtOptions,
     fetch: Option<Function>,
 }
 
@@ -45,15 +47,16 @@ impl Client {
         process_env: JsValue,
         fetch: Option<Function>,
     ) -> Result<Client, JsValue> {
-        let resolve = || -> Result<ClientConfig, Error> {
+        let resolve = || -> Result<(ClientConfig, JwtOptions), Error> {
             let options = js_to_json(&options, "options")?;
             let env = pick_env(&env, "options.env")?;
             let process_env = pick_env(&process_env, "process.env")?;
-            ClientConfig::resolve(&options, &env, &process_env)
+            let config = ClientConfig::resolve(&options, &env, &process_env)?;
+            Ok((config, JwtOptions::from_client_options(&options)?))
         };
-        let config = resolve().map_err(|e| error_to_js(&e))?;
+        let (config, jwt) = resolve().map_err(|e| error_to_js(&e))?;
         Ok(Client {
-            shared: Rc::new(Shared { config, fetch }),
+            shared: Rc::new(Shared { config, jwt, fetch }),
         })
     }
 
@@ -89,7 +92,7 @@ impl Client {
     /// `m2m.verify(params)`.
     pub fn verify(&self, params: JsValue) -> Promise {
         self.call(params, |p, shared, params| async move {
-            clerk_m2m_core::m2m::verify_opaque(&p, &shared.config, &params)
+            clerk_m2m_core::verify::verify(&p, &shared.config, &shared.jwt, &params)
                 .await
                 .map(|t| t.to_public_json())
         })

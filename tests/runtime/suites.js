@@ -1,5 +1,6 @@
 // Every suite that runs in every runtime lane.
 import * as smoke from './smoke.test.js';
 import * as m2m from './m2m.test.js';
+import * as jwt from './jwt.test.js';
 
-export const suites = [smoke, m2m];
+export const suites = [smoke, m2m, jwt];
