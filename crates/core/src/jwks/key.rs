@@ -65,6 +65,11 @@ impl KeySet {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// Number of entries holding a usable key.
+    pub fn usable(&self) -> usize {
+        self.keys.values().filter(|k| k.is_ok()).count()
+    }
 }
 
 /// Applies the key policy to a modulus and exponent (leading zero bytes allowed on input).
@@ -213,9 +218,15 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
             .as_object()
             .ok_or_else(|| "jwtKey JSON must be a JWK or a JWKS object".to_owned())?;
         if map.contains_key("keys") {
-            return parse_jwks(map)
-                .map(LocalKeys::Set)
-                .ok_or_else(|| "the jwtKey JWKS has no keys".to_owned());
+            let set = parse_jwks(map).ok_or_else(|| "the jwtKey JWKS has no keys".to_owned())?;
+            if set.usable() == 0 {
+                let why = set.keys.values().find_map(|k| k.as_ref().err());
+                return Err(format!(
+                    "the jwtKey JWKS has no usable key: {}",
+                    why.map_or("", String::as_str)
+                ));
+            }
+            return Ok(LocalKeys::Set(set));
         }
         return parse_jwk(map).map(LocalKeys::Single);
     }
