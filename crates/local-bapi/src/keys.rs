@@ -122,12 +122,21 @@ impl KeyRing {
         }
     }
 
+    /// Every published key with its kid, current first.
+    fn entries(&self) -> impl Iterator<Item = &(String, PendingKey)> {
+        std::iter::once(&self.current).chain(&self.previous)
+    }
+
     /// Every published key, current first.
     pub(crate) fn published(&self) -> Vec<PendingKey> {
-        std::iter::once(&self.current)
-            .chain(&self.previous)
+        self.entries().map(|(_, key)| key.clone()).collect()
+    }
+
+    /// The published key with this kid.
+    pub(crate) fn find(&self, kid: &str) -> Option<PendingKey> {
+        self.entries()
+            .find(|(k, _)| k == kid)
             .map(|(_, key)| key.clone())
-            .collect()
     }
 }
 

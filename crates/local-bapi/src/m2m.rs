@@ -288,13 +288,7 @@ async fn verify_jwt(
         return Err(invalid());
     }
     let kid = header["kid"].as_str().ok_or_else(invalid)?;
-    let pending = {
-        let ring = read(&state.keys);
-        std::iter::once(&ring.current)
-            .chain(&ring.previous)
-            .find(|(k, _)| k == kid)
-            .map(|(_, pending)| pending.clone())
-    };
+    let pending = read(&state.keys).find(kid);
     let key = pending
         .ok_or_else(invalid)?
         .await

@@ -24,7 +24,7 @@ use crate::error::{error_body, ApiError};
 use crate::fault::FaultKind;
 use crate::log::LogEntry;
 use crate::reply::{self, Body, Reply};
-use crate::state::State;
+use crate::state::{stopped, State};
 use crate::store::Machine;
 use crate::sync::read;
 use crate::{admin, m2m};
@@ -160,14 +160,6 @@ pub async fn serve(config: Config) -> io::Result<RunningServer> {
         stop,
         task,
     })
-}
-
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    while !*rx.borrow_and_update() {
-        if rx.changed().await.is_err() {
-            return;
-        }
-    }
 }
 
 async fn accept_loop(

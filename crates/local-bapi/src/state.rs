@@ -94,11 +94,15 @@ impl State {
 
     /// Resolves when the server begins shutting down.
     pub(crate) async fn shutting_down(&self) {
-        let mut rx = self.shutdown.clone();
-        while !*rx.borrow_and_update() {
-            if rx.changed().await.is_err() {
-                return;
-            }
+        stopped(&mut self.shutdown.clone()).await;
+    }
+}
+
+/// Resolves once `true` is sent on the shutdown channel, or its sender is gone.
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
         }
     }
 }
