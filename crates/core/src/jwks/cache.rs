@@ -195,8 +195,6 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
     kid: &str,
     skip_cache: bool,
 ) -> Result<JwkKey, Error> {
-    let url = endpoint_url(config, &[&config.api_version, "jwks"])?;
-    check_transport(config, &url)?;
     let now = p.now_ms();
     let scope = scope_for(config, secret, now, opts);
     let horizon = opts
@@ -222,6 +220,9 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
             }
         }
     }
+    // Only a fetch needs the URL (the scope is keyed by apiUrl and apiVersion themselves).
+    let url = endpoint_url(config, &[&config.api_version, "jwks"])?;
+    check_transport(config, &url)?;
     let ctx = FetchContext {
         config,
         secret,
