@@ -22,11 +22,13 @@ export function createClerkClient(options = {}) {
   } catch (e) {
     throw liftError(e);
   }
-  const call = (method) => async (params) => {
+  // The last argument holds the call's options, and so its `signal`.
+  const call = (method) => async (...args) => {
     try {
-      return await client[method](params);
+      return await client[method](...args);
     } catch (e) {
-      throw liftError(e, isObject(params) ? params.signal : undefined);
+      const options = args.at(-1);
+      throw liftError(e, isObject(options) ? options.signal : undefined);
     }
   };
   const list = call('list');
@@ -37,7 +39,37 @@ export function createClerkClient(options = {}) {
     revokeToken: call('revokeToken'),
     verify: call('verify'),
   };
-  return { m2m };
+  const authenticate = call('authenticateRequest');
+  /** Authenticates a `Request` by its `Authorization` header (reference §5); resolves to a request state. */
+  const authenticateRequest = async (request, options) => {
+    if (!isObject(request) || typeof request.headers?.get !== 'function') {
+      throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
+    }
+    const state = await authenticate(request.headers.get('authorization') ?? undefined, options);
+    return requestState(state);
+  };
+  return { m2m, authenticateRequest };
+}
+
+const EMPTY_URL_FIELDS = { proxyUrl: '', publishableKey: '', domain: '', signInUrl: '', signUpUrl: '', afterSignInUrl: '', afterSignUpUrl: '' };
+
+function requestState(state) {
+  const { auth, headers, ...fields } = state;
+  const token = fields.token;
+  return {
+    ...fields,
+    ...EMPTY_URL_FIELDS,
+    isSatellite: false,
+    headers: new Headers(headers),
+    toAuth: () => ({
+      ...auth,
+      getToken: async () => token,
+      /** `has({ scope })`: whether the token may call that machine (its `scopes` contain it). */
+      has: (params) => Boolean(auth.isAuthenticated && isObject(params) && typeof params.scope === 'string' && auth.scopes.includes(params.scope)),
+      /** What was authenticated; never a key or the token. */
+      debug: () => ({ tokenType: auth.tokenType, isAuthenticated: auth.isAuthenticated, subject: auth.subject, reason: fields.reason }),
+    }),
+  };
 }
 
 /** Every token matching `params`, page after page (offset pagination, newest first). */

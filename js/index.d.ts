@@ -196,3 +196,65 @@ export interface ClerkClient {
 }
 
 export declare function createClerkClient(options?: ClerkOptions): ClerkClient;
+
+export type TokenType = 'session_token' | 'm2m_token' | 'api_key' | 'oauth_token';
+
+export interface AuthenticateRequestOptions {
+  /** Which token types to accept; default `'session_token'` as in Clerk (use `'m2m_token'`). */
+  acceptsToken?: TokenType | 'any' | TokenType[];
+  secretKey?: string;
+  machineSecretKey?: string;
+  /** Enough on its own for JWT-format M2M tokens (networkless). */
+  jwtKey?: string;
+  /** JWTs: require `aud` to contain one of these (e.g. this receiving machine's id). */
+  audience?: string | string[];
+  clockSkewInMs?: number;
+  skipJwksCache?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The `toAuth()` object of a machine request. */
+export interface MachineAuthObject {
+  id: string | null;
+  subject: string | null;
+  scopes: string[] | null;
+  claims: Record<string, any> | null;
+  /** The sending machine (equals `subject`). */
+  machineId: string | null;
+  tokenType: TokenType | null;
+  isAuthenticated: boolean;
+  getToken(): Promise<string | null>;
+  /** `has({ scope })`: the token's scopes contain that machine id (Clerk's `has()` is always false for machines). */
+  has(params: { scope?: string; [key: string]: unknown }): boolean;
+  debug(): { tokenType: TokenType | null; isAuthenticated: boolean; subject: string | null; reason: string | null };
+}
+
+export interface RequestState {
+  status: 'signed-in' | 'signed-out';
+  isAuthenticated: boolean;
+  /** @deprecated use isAuthenticated */
+  isSignedIn: boolean;
+  tokenType: TokenType | null;
+  /** Signed out: `No token in header`, `token-type-mismatch`, `token-type-unsupported` or a verification code. */
+  reason: string | null;
+  /** Signed out: `''` or `<message> (code=<code>, status=<status or n/a>)`. */
+  message: string | null;
+  /** The raw bearer token when signed in. */
+  token: string | null;
+  /** Signed out: `x-clerk-auth-status`, `x-clerk-auth-reason`, `x-clerk-auth-message`. */
+  headers: Headers;
+  proxyUrl: string;
+  publishableKey: string;
+  domain: string;
+  signInUrl: string;
+  signUpUrl: string;
+  afterSignInUrl: string;
+  afterSignUpUrl: string;
+  isSatellite: boolean;
+  toAuth(): MachineAuthObject;
+}
+
+export interface ClerkClient {
+  authenticateRequest(request: Request, options?: AuthenticateRequestOptions): Promise<RequestState>;
+}

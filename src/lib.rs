@@ -89,6 +89,22 @@ impl Client {
         })
     }
 
+    /// `authenticateRequest(request, options)`, given the request's `Authorization` header value.
+    #[wasm_bindgen(js_name = authenticateRequest)]
+    pub fn authenticate_request(&self, authorization: Option<String>, options: JsValue) -> Promise {
+        self.call(options, move |p, shared, options| async move {
+            clerk_m2m_core::authenticate::authenticate_request(
+                &p,
+                &shared.config,
+                &shared.jwt,
+                authorization.as_deref(),
+                &options,
+            )
+            .await
+            .map(|state| state.to_public_json())
+        })
+    }
+
     /// `m2m.verify(params)`.
     pub fn verify(&self, params: JsValue) -> Promise {
         self.call(params, |p, shared, params| async move {

@@ -2,5 +2,6 @@
 import * as smoke from './smoke.test.js';
 import * as m2m from './m2m.test.js';
 import * as jwt from './jwt.test.js';
+import * as authenticate from './authenticate.test.js';
 
-export const suites = [smoke, m2m, jwt];
+export const suites = [smoke, m2m, jwt, authenticate];

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod authenticate;
 pub mod config;
 pub mod error;
 pub mod http;

@@ -1,0 +1,366 @@
+//! `authenticateRequest(request, { acceptsToken })` for machine tokens (reference §5), minus its leaks (§9.2):
+//! the incoming `User-Agent` is not forwarded, no debug output carries a secret, and `jwtKey` alone is enough
+//! for JWT-format tokens.
+//!
+//! The binding hands over the `Authorization` header value and the call options as JSON; the result is a
+//! [`RequestState`] that the JS layer turns into the reference's request-state object.
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{ClientConfig, Secret};
+use crate::error::{Error, VerificationError, VerificationErrorCode};
+use crate::jwt::JwtOptions;
+use crate::machine::{decode_jwt, is_jwt_format, is_machine_token, machine_token_type, TokenType};
+use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
+use crate::token::M2mToken;
+
+/// The token types a caller can accept (reference `TokenType`).
+const TOKEN_TYPES: [&str; 4] = ["session_token", "m2m_token", "api_key", "oauth_token"];
+
+/// The reference's precondition message (§5.1); here a `jwtKey` satisfies it too.
+pub const MSG_MISSING_KEY: &str = "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.";
+
+/// What `acceptsToken` allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Accepts {
+    Any,
+    One(&'static str),
+    Some(Vec<&'static str>),
+}
+
+impl Accepts {
+    fn parse(value: Option<&Value>) -> Result<Self, Error> {
+        let known = |s: &str| TOKEN_TYPES.iter().copied().find(|t| *t == s);
+        let bad = || {
+            Error::invalid_argument(
+                "acceptsToken must be 'any', a token type ('m2m_token', 'api_key', 'oauth_token', 'session_token') or an array of token types",
+            )
+        };
+        match value {
+            None | Some(Value::Null) => Ok(Accepts::One("session_token")),
+            Some(Value::String(s)) if s == "any" => Ok(Accepts::Any),
+            Some(Value::String(s)) => known(s).map(Accepts::One).ok_or_else(bad),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().and_then(known).ok_or_else(bad))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Accepts::Some),
+            Some(_) => Err(bad()),
+        }
+    }
+
+    fn accepts(&self, token_type: &str) -> bool {
+        match self {
+            Accepts::Any => true,
+            Accepts::One(t) => *t == token_type,
+            Accepts::Some(list) => list.contains(&token_type),
+        }
+    }
+}
+
+/// The outcome of one authentication: the reference's request state, with its `toAuth()` object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestState {
+    /// `token_type` of the state (`None` for the array mismatch of §5.3).
+    pub token_type: Option<&'static str>,
+    /// `Some(token)` when signed in.
+    pub signed_in: Option<(String, M2mToken)>,
+    /// Signed-out reason (`No token in header`, `token-type-mismatch`, a verification code…).
+    pub reason: Option<String>,
+    /// Signed-out message: `''` or `<message> (code=…, status=…)`.
+    pub message: Option<String>,
+}
+
+impl RequestState {
+    fn signed_out(
+        token_type: Option<&'static str>,
+        reason: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            token_type,
+            signed_in: None,
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+        }
+    }
+
+    fn failed(token_type: &'static str, e: &VerificationError) -> Self {
+        Self::signed_out(Some(token_type), e.code.as_str(), e.full_message())
+    }
+
+    /// The state as the JSON the JS layer wraps (`headers` as `[name, value]` pairs; `auth` for `toAuth()`).
+    pub fn to_public_json(&self) -> Value {
+        let auth = match &self.signed_in {
+            Some((_, t)) => json!({
+                "id": t.id, "subject": t.subject, "scopes": t.scopes,
+                "claims": t.claims.clone().map_or(Value::Null, Value::Object),
+                "machineId": t.subject, "tokenType": self.token_type, "isAuthenticated": true,
+            }),
+            None => json!({
+                "id": null, "subject": null, "scopes": null, "claims": null, "machineId": null,
+                "tokenType": self.token_type, "isAuthenticated": false,
+            }),
+        };
+        let mut headers = Vec::new();
+        if self.signed_in.is_none() {
+            headers.push(json!(["x-clerk-auth-status", "signed-out"]));
+            if let Some(reason) = &self.reason {
+                headers.push(json!(["x-clerk-auth-reason", reason]));
+            }
+            if let Some(message) = self.message.as_ref().filter(|m| !m.is_empty()) {
+                headers.push(json!(["x-clerk-auth-message", message]));
+            }
+        }
+        let mut o = Map::new();
+        let signed_in = self.signed_in.is_some();
+        o.insert(
+            "status".into(),
+            Value::from(if signed_in { "signed-in" } else { "signed-out" }),
+        );
+        o.insert("isAuthenticated".into(), Value::from(signed_in));
+        o.insert("isSignedIn".into(), Value::from(signed_in));
+        o.insert(
+            "tokenType".into(),
+            self.token_type.map_or(Value::Null, Value::from),
+        );
+        o.insert(
+            "reason".into(),
+            self.reason.clone().map_or(Value::Null, Value::from),
+        );
+        o.insert(
+            "message".into(),
+            self.message.clone().map_or(Value::Null, Value::from),
+        );
+        o.insert(
+            "token".into(),
+            self.signed_in
+                .as_ref()
+                .map_or(Value::Null, |(t, _)| Value::from(t.clone())),
+        );
+        o.insert("headers".into(), Value::Array(headers));
+        o.insert("auth".into(), auth);
+        Value::Object(o)
+    }
+}
+
+/// The token in an `Authorization` header, exactly as the reference reads it (§5.2): a value without a space
+/// is the token itself; otherwise the scheme must be exactly `Bearer`; `Bearer  x` (two spaces) yields `Bearer`.
+pub fn token_from_header(header: Option<&str>) -> Option<&str> {
+    let header = header?;
+    let mut parts = header.splitn(3, ' ');
+    let scheme = parts.next().unwrap_or_default();
+    match parts.next() {
+        None | Some("") => Some(scheme).filter(|s| !s.is_empty()),
+        Some(token) if scheme == "Bearer" => Some(token),
+        Some(_) => None,
+    }
+}
+
+/// Per-call options that override the client's keys (a truthy per-call value wins, as in the reference).
+fn with_call_keys(
+    config: &ClientConfig,
+    options: &Map<String, Value>,
+) -> Result<ClientConfig, Error> {
+    let mut config = config.clone();
+    for (name, slot) in [
+        ("secretKey", &mut config.secret_key),
+        ("machineSecretKey", &mut config.machine_secret_key),
+        ("jwtKey", &mut config.jwt_key),
+    ] {
+        match options.get(name) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(Value::String(s)) => *slot = Some(Secret::new(s.clone())),
+            Some(_) => return Err(Error::invalid_argument(format!("{name} must be a string"))),
+        }
+    }
+    Ok(config)
+}
+
+/// The reference's mapping of Backend API failures on the opaque path (§4.6, second table).
+fn opaque_failure(e: Error) -> Result<VerificationError, Error> {
+    let api = match e {
+        Error::Api(api) => api,
+        Error::Verification(v) => return Ok(v),
+        other => return Err(other),
+    };
+    let (code, reason, message) = match api.status {
+        Some(401) => (
+            VerificationErrorCode::SecretKeyInvalid,
+            "secret-key-invalid",
+            api.errors
+                .first()
+                .map(|e| e.message.clone())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "Invalid secret key".to_owned()),
+        ),
+        Some(404) => (
+            VerificationErrorCode::TokenInvalid,
+            "token-not-found",
+            "Machine token not found".to_owned(),
+        ),
+        _ => (
+            VerificationErrorCode::UnexpectedError,
+            "unexpected-error",
+            "Unexpected error".to_owned(),
+        ),
+    };
+    let mut v = VerificationError::new(code, reason, message);
+    v.status = api.status;
+    Ok(v)
+}
+
+/// `authenticateRequest` for machine tokens. `options` carries `acceptsToken`, per-call keys and the JWT
+/// options (`audience`, `clockSkewInMs`, `skipJwksCache`). Signed-out outcomes are states, not errors; only
+/// a bad argument or the missing-key precondition is an [`Error`].
+pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerifier>(
+    p: &P,
+    config: &ClientConfig,
+    jwt: &JwtOptions,
+    authorization: Option<&str>,
+    options: &Value,
+) -> Result<RequestState, Error> {
+    let empty = Map::new();
+    let options = match options {
+        Value::Object(o) => o,
+        Value::Null => &empty,
+        _ => return Err(Error::invalid_argument("options must be an object")),
+    };
+    let accepts = Accepts::parse(options.get("acceptsToken"))?;
+    let config = with_call_keys(config, options)?;
+    if config.secret_key.is_none()
+        && config.machine_secret_key.is_none()
+        && config.jwt_key.is_none()
+    {
+        return Err(Error::configuration(MSG_MISSING_KEY));
+    }
+    let requested = match &accepts {
+        Accepts::One(t) => Some(*t),
+        _ => None,
+    };
+
+    let Some(token) = token_from_header(authorization) else {
+        // With an array, a request without a header token counts as a session token (§5.3).
+        if matches!(accepts, Accepts::Some(_)) && !accepts.accepts("session_token") {
+            return Ok(RequestState::signed_out(None, "token-type-mismatch", ""));
+        }
+        return Ok(RequestState::signed_out(
+            Some(requested.unwrap_or("m2m_token")),
+            "No token in header",
+            "",
+        ));
+    };
+    // Anything that is not a machine token is, to the reference, a session token.
+    let token_type = if is_machine_token(token) {
+        machine_token_type(token).map_or("m2m_token", TokenType::as_str)
+    } else {
+        "session_token"
+    };
+    if !accepts.accepts(token_type) {
+        // A single requested type names the state; an array mismatch has no type (§5.3).
+        return Ok(RequestState::signed_out(
+            requested,
+            "token-type-mismatch",
+            "",
+        ));
+    }
+    if token_type != "m2m_token" {
+        // Accepted but not verifiable here: this package verifies M2M tokens only (docs/compat.md).
+        return Ok(RequestState::signed_out(
+            Some(token_type),
+            "token-type-unsupported",
+            format!("clerk-m2m-edge verifies M2M tokens only; got a token of type {token_type}."),
+        ));
+    }
+
+    // The reference tests JWT shape before prefixes: `mt_a.b.c` is a JWT that does not decode (§9.4).
+    if is_jwt_format(token) {
+        if let Err(e) = decode_jwt(token) {
+            return Ok(RequestState::failed("m2m_token", &e));
+        }
+    }
+    let mut params = Map::new();
+    params.insert("token".into(), Value::from(token));
+    for key in ["audience", "clockSkewInMs", "skipJwksCache", "timeoutMs"] {
+        if let Some(v) = options.get(key) {
+            params.insert(key.into(), v.clone());
+        }
+    }
+    match crate::verify::verify(p, &config, jwt, &Value::Object(params)).await {
+        Ok(verified) => Ok(RequestState {
+            token_type: Some("m2m_token"),
+            signed_in: Some((token.to_owned(), verified)),
+            reason: None,
+            message: None,
+        }),
+        Err(e) => opaque_failure(e).map(|v| RequestState::failed("m2m_token", &v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_token_extraction_matches_the_reference() {
+        assert_eq!(token_from_header(None), None);
+        assert_eq!(token_from_header(Some("")), None);
+        assert_eq!(token_from_header(Some("mt_abc")), Some("mt_abc"));
+        assert_eq!(token_from_header(Some("Bearer mt_abc")), Some("mt_abc"));
+        assert_eq!(
+            token_from_header(Some("Bearer mt_abc extra")),
+            Some("mt_abc")
+        );
+        assert_eq!(token_from_header(Some("bearer mt_abc")), None);
+        assert_eq!(token_from_header(Some("Basic abc")), None);
+        assert_eq!(token_from_header(Some("Bearer  mt_abc")), Some("Bearer"));
+    }
+
+    #[test]
+    fn accepts_token_parsing() {
+        assert_eq!(Accepts::parse(Some(&json!("any"))).ok(), Some(Accepts::Any));
+        assert_eq!(
+            Accepts::parse(Some(&json!("m2m_token"))).ok(),
+            Some(Accepts::One("m2m_token"))
+        );
+        assert_eq!(
+            Accepts::parse(Some(&json!(["api_key", "m2m_token"]))).ok(),
+            Some(Accepts::Some(vec!["api_key", "m2m_token"]))
+        );
+        assert!(Accepts::parse(Some(&json!("machine_token"))).is_err());
+        assert!(Accepts::parse(Some(&json!(["m2m_token", 3]))).is_err());
+    }
+
+    #[test]
+    fn opaque_failures_map_like_the_reference() {
+        use crate::error::{ApiError, ApiResponseError};
+        let api = |status: u16, message: &str| {
+            Error::Api(ApiResponseError {
+                status: Some(status),
+                errors: vec![ApiError {
+                    message: message.into(),
+                    ..ApiError::default()
+                }],
+                ..ApiResponseError::default()
+            })
+        };
+        let v = opaque_failure(api(401, "The provided Machine Secret Key is invalid.")).ok();
+        assert_eq!(
+            v.map(|v| v.full_message()).as_deref(),
+            Some(
+                "The provided Machine Secret Key is invalid. (code=secret-key-invalid, status=401)"
+            )
+        );
+        let v = opaque_failure(api(404, "")).ok();
+        assert_eq!(
+            v.map(|v| v.full_message()).as_deref(),
+            Some("Machine token not found (code=token-invalid, status=404)")
+        );
+        let v = opaque_failure(api(403, "nope")).ok();
+        assert_eq!(
+            v.map(|v| v.full_message()).as_deref(),
+            Some("Unexpected error (code=unexpected-error, status=403)")
+        );
+    }
+}
