@@ -184,3 +184,140 @@ fn meta_json(meta: &clerk_m2m_core::ApiErrorMeta) -> Value {
     );
     Value::Object(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn js(source: &str) -> JsValue {
+        js_sys::eval(&format!("({source})")).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn message(e: Error) -> String {
+        e.to_string()
+    }
+
+    #[wasm_bindgen_test]
+    fn plain_data_converts_and_undefined_properties_are_dropped() {
+        let v = js_to_json(
+            &js("{ a: 1, b: 'x', c: [true, null], d: undefined, e: { f: 1.5 } }"),
+            "params",
+        );
+        assert_eq!(
+            v.ok(),
+            Some(serde_json::json!({ "a": 1, "b": "x", "c": [true, null], "e": { "f": 1.5 } }))
+        );
+        assert_eq!(
+            js_to_json(&JsValue::UNDEFINED, "params").ok(),
+            Some(Value::Null)
+        );
+        let n = js_to_json(&js("{ n: 3 }"), "p").ok();
+        assert!(
+            n.and_then(|v| v.get("n").and_then(Value::as_i64)) == Some(3),
+            "integral numbers stay integers"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn non_json_values_are_typed_errors_naming_the_path() {
+        let cases = [
+            ("{ limit: NaN }", "params.limit must be a finite number"),
+            (
+                "{ x: [1, Infinity] }",
+                "params.x[1] must be a finite number",
+            ),
+            (
+                "{ f: () => 1 }",
+                "params.f must be JSON data, not a function",
+            ),
+            (
+                "{ d: new Date(0) }",
+                "params.d must be JSON data, not an object that is not a plain object",
+            ),
+            ("{ b: 10n }", "params.b must be JSON data, not a bigint"),
+        ];
+        for (source, expected) in cases {
+            let e = js_to_json(&js(source), "params").err().map(message);
+            assert_eq!(e.as_deref(), Some(expected), "{source}");
+        }
+        let cyclic = js("(() => { const o = {}; o.self = o; return o; })()");
+        let e = js_to_json(&cyclic, "params")
+            .err()
+            .map(message)
+            .unwrap_or_default();
+        assert!(e.contains("nested too deeply"), "{e}");
+    }
+
+    #[wasm_bindgen_test]
+    fn errors_cross_as_tagged_js_errors() {
+        use clerk_m2m_core::{ApiError, ApiErrorMeta, VerificationError, VerificationErrorCode};
+        let api = Error::Api(ApiResponseError {
+            status: Some(401),
+            status_text: "Unauthorized".into(),
+            message: "Unauthorized".into(),
+            errors: vec![ApiError {
+                code: "machine_secret_key_invalid".into(),
+                message: "bad".into(),
+                long_message: Some("long bad".into()),
+                meta: Some(ApiErrorMeta {
+                    param_name: Some("p".into()),
+                    ..ApiErrorMeta::default()
+                }),
+            }],
+            clerk_trace_id: "trace1".into(),
+            retry_after: Some(7),
+        });
+        let e = error_to_js(&api);
+        let get = |o: &JsValue, k: &str| {
+            Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        };
+        assert!(e.is_instance_of::<js_sys::Error>());
+        assert_eq!(
+            get(&e, "kind").as_string().as_deref(),
+            Some("ClerkAPIResponseError")
+        );
+        assert_eq!(
+            get(&e, "code").as_string().as_deref(),
+            Some("api_response_error")
+        );
+        assert_eq!(get(&e, "status").as_f64(), Some(401.0));
+        assert_eq!(get(&e, "retryAfter").as_f64(), Some(7.0));
+        assert_eq!(
+            get(&e, "clerkTraceId").as_string().as_deref(),
+            Some("trace1")
+        );
+        let first = get(&get(&e, "errors"), "0");
+        assert_eq!(
+            get(&first, "longMessage").as_string().as_deref(),
+            Some("long bad")
+        );
+        assert_eq!(
+            get(&get(&first, "meta"), "paramName")
+                .as_string()
+                .as_deref(),
+            Some("p")
+        );
+
+        let mut v = VerificationError::new(
+            VerificationErrorCode::TokenInvalid,
+            "category",
+            "Invalid M2M JWT category.",
+        );
+        v.action = Some("act");
+        let e = error_to_js(&Error::Verification(v));
+        assert_eq!(
+            get(&e, "kind").as_string().as_deref(),
+            Some("MachineTokenVerificationError")
+        );
+        assert_eq!(
+            get(&e, "code").as_string().as_deref(),
+            Some("token-invalid")
+        );
+        assert_eq!(
+            get(&e, "message").as_string().as_deref(),
+            Some("Invalid M2M JWT category.")
+        );
+        assert_eq!(get(&e, "status"), JsValue::UNDEFINED);
+    }
+}

@@ -6,6 +6,11 @@ mod convert;
 mod platform;
 mod webcrypto;
 
+/// The Wycheproof vectors the core's native tests use, for the WebCrypto agreement test.
+#[cfg(test)]
+#[path = "../crates/core/tests/jwt_common/wycheproof.rs"]
+mod wycheproof_vectors;
+
 use std::future::Future;
 use std::rc::Rc;
 

@@ -195,3 +195,82 @@ fn network_error(e: &JsValue) -> TransportError {
         message: message.unwrap_or_else(|| "fetch failed".to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fetch adapter against the local Backend API (its URL is baked in at compile time by scripts/test;
+    //! without it these tests have nothing to talk to and only check that).
+    use super::*;
+    use clerk_m2m_core::ports::Method;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    const BAPI: Option<&str> = option_env!("LOCAL_BAPI_URL");
+
+    fn request(
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        timeout_ms: Option<u32>,
+    ) -> HttpRequest {
+        HttpRequest {
+            method,
+            url: format!("{}{path}", BAPI.unwrap_or("http://127.0.0.1:9")),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.map(str::to_owned),
+            timeout_ms,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_response_is_read_whole_with_its_headers() {
+        let Some(_) = BAPI else { return };
+        let p = WebPlatform {
+            fetch: None,
+            signal: None,
+        };
+        let r = p
+            .send(request(Method::Get, "/v1/jwks", None, Some(5000)))
+            .await;
+        let r = r.unwrap_or_default();
+        assert_eq!(r.status, 401, "no key: Clerk's 401");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert!(r.body.contains("clerk_trace_id"), "{}", r.body);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_hang_ends_in_a_timeout_and_a_refused_connection_in_a_network_error() {
+        let Some(_) = BAPI else { return };
+        let p = WebPlatform {
+            fetch: None,
+            signal: None,
+        };
+        let fault = r#"{"route":"jwks","count":1,"fault":{"kind":"hang"}}"#;
+        let set = p
+            .send(request(Method::Post, "/__admin/faults", Some(fault), None))
+            .await;
+        assert_eq!(set.map(|r| r.status).ok(), Some(201));
+        let hung = p
+            .send(request(Method::Get, "/v1/jwks", None, Some(200)))
+            .await;
+        assert_eq!(hung.err(), Some(TransportError::Timeout { after_ms: 200 }));
+        let mut refused = request(Method::Get, "/", None, Some(5000));
+        refused.url = "http://127.0.0.1:9/".into();
+        assert!(matches!(
+            p.send(refused).await,
+            Err(TransportError::Network { .. })
+        ));
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_aborted_signal_is_reported_as_aborted() {
+        let controller = Controller::new().ok();
+        let Some(controller) = controller else { return };
+        controller.abort();
+        let p = WebPlatform {
+            fetch: None,
+            signal: Some(controller.signal().unchecked_into()),
+        };
+        let r = p.send(request(Method::Get, "/v1/jwks", None, None)).await;
+        assert_eq!(r.err(), Some(TransportError::Aborted));
+    }
+}

@@ -131,3 +131,52 @@ fn base64url(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! WebCrypto against the pure-Rust verifier on every Wycheproof RSASSA-PKCS1-v1_5 vector (SHA-256/384/512):
+    //! both must give the expected answer, and the same answer as each other.
+    use clerk_m2m_core::ports::SignatureVerifier;
+    use clerk_m2m_core::rust_crypto::RustCryptoVerifier;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use crate::platform::WebPlatform;
+    use crate::wycheproof_vectors;
+
+    #[wasm_bindgen_test]
+    async fn wycheproof_rsa_pkcs1_webcrypto_agrees_with_rust() {
+        let web = WebPlatform {
+            fetch: None,
+            signal: None,
+        };
+        let vectors = wycheproof_vectors::rsa_pkcs1_vectors();
+        assert!(vectors.len() > 3000, "the vector sets are all there");
+        let mut disagreements = Vec::new();
+        for v in &vectors {
+            let key = clerk_m2m_core::ports::RsaPublicKey {
+                n: v.n.clone(),
+                e: v.e.clone(),
+            };
+            let web_verdict = web
+                .verify_rsa(v.alg, &key, &v.msg, &v.sig)
+                .await
+                .unwrap_or(false);
+            let rust_verdict = RustCryptoVerifier
+                .verify_rsa(v.alg, &key, &v.msg, &v.sig)
+                .await
+                .unwrap_or(false);
+            if web_verdict != rust_verdict || !v.expected.allows(web_verdict) {
+                disagreements.push(format!(
+                    "{} ({}): web {web_verdict}, rust {rust_verdict}, expected {:?}",
+                    v.id, v.comment, v.expected
+                ));
+            }
+        }
+        assert!(
+            disagreements.is_empty(),
+            "{} disagreements:\n{}",
+            disagreements.len(),
+            disagreements.join("\n")
+        );
+    }
+}
