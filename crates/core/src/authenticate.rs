@@ -105,10 +105,16 @@ impl RequestState {
         let mut headers = Vec::new();
         if self.signed_in.is_none() {
             headers.push(json!(["x-clerk-auth-status", "signed-out"]));
-            if let Some(reason) = &self.reason {
+            // Like the reference's `withDebugHeaders`, a value `Headers` refuses (a kid or claim from the token
+            // with a line break or a non-Latin-1 character) is left out rather than making the call throw.
+            if let Some(reason) = self.reason.as_ref().filter(|r| is_header_value(r)) {
                 headers.push(json!(["x-clerk-auth-reason", reason]));
             }
-            if let Some(message) = self.message.as_ref().filter(|m| !m.is_empty()) {
+            if let Some(message) = self
+                .message
+                .as_ref()
+                .filter(|m| !m.is_empty() && is_header_value(m))
+            {
                 headers.push(json!(["x-clerk-auth-message", message]));
             }
         }
@@ -142,6 +148,13 @@ impl RequestState {
         o.insert("auth".into(), auth);
         Value::Object(o)
     }
+}
+
+/// Whether JS `Headers` accepts `value`: a ByteString (no character above U+00FF) without NUL, CR or LF.
+fn is_header_value(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| u32::from(c) <= 0xff && !matches!(c, '\0' | '\r' | '\n'))
 }
 
 /// The token in an `Authorization` header, exactly as the reference reads it (§5.2): a value without a space
@@ -315,6 +328,29 @@ mod tests {
         assert_eq!(token_from_header(Some("bearer mt_abc")), None);
         assert_eq!(token_from_header(Some("Basic abc")), None);
         assert_eq!(token_from_header(Some("Bearer  mt_abc")), Some("Bearer"));
+    }
+
+    #[test]
+    fn debug_headers_refused_by_js_are_left_out() {
+        // fuzz/regressions/jwt_verify/auth-message-header-*: a kid with CR/LF, a claim with U+FFFD.
+        for message in [
+            "kid='x\r\nSet-Cookie: a=b'",
+            "Invalid JWT type \"\u{fffd}\"",
+            "nul\0",
+        ] {
+            let state = RequestState::signed_out(Some("m2m_token"), "token-invalid", message);
+            let headers = state.to_public_json()["headers"].clone();
+            assert_eq!(
+                headers,
+                json!([
+                    ["x-clerk-auth-status", "signed-out"],
+                    ["x-clerk-auth-reason", "token-invalid"]
+                ])
+            );
+            assert_eq!(state.message.as_deref(), Some(message));
+        }
+        let state = RequestState::signed_out(Some("m2m_token"), "r", "caf\u{e9} ok");
+        assert_eq!(state.to_public_json()["headers"][2][1], "caf\u{e9} ok");
     }
 
     #[test]
