@@ -10,6 +10,9 @@
 pub mod authenticate;
 pub mod config;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod jwks;
 pub mod jwt;

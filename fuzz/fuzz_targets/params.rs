@@ -1,0 +1,5 @@
+//! `cargo fuzz run params`: the harness is `clerk_m2m_core::fuzzing::params` (also replayed over
+//! `fuzz/corpus/params/` and `fuzz/regressions/params/` by `crates/core/tests/fuzz_corpus_replay.rs`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| clerk_m2m_core::fuzzing::params(data));
