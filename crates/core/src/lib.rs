@@ -14,6 +14,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+mod js;
 pub mod jwks;
 pub mod jwt;
 pub mod m2m;

@@ -5,7 +5,7 @@
 //! `JSON.stringify` byte for byte (serde_json's default `Map` would sort keys and print `1.0` for a JS
 //! number that arrived as a float).
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiErrorMeta, ApiResponseError, Error};
 use crate::params::{CreateParams, ListParams};
@@ -21,94 +21,8 @@ pub const UNEXPECTED_RESPONSE: &str = "Unexpected response from the Clerk Backen
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-/// Writes `value` as `JSON.stringify` would: keys in the map's iteration order, integral numbers without a
-/// fraction (`1`, not `1.0`), `-0` as `0`, exponents as `1e+21`/`1e-7`.
-pub fn write_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(n, out),
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => write_object(map, out),
-    }
-}
-
-fn write_object(map: &Map<String, Value>, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(k, out);
-        out.push(':');
-        write_json(v, out);
-    }
-    out.push('}');
-}
-
-fn write_number(n: &Number, out: &mut String) {
-    use std::fmt::Write;
-    if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
-    } else if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
-    } else if let Some(f) = n.as_f64() {
-        write_js_float(f, out);
-    }
-}
-
-/// `Number.prototype.toString` for finite doubles.
-fn write_js_float(f: f64, out: &mut String) {
-    use std::fmt::Write;
-    if !f.is_finite() {
-        out.push_str("null"); // what JSON.stringify writes; the binding never passes these
-    } else if f == 0.0 {
-        out.push('0');
-    } else if f.abs() >= 1e21 || f.abs() < 1e-6 {
-        let text = format!("{f:e}");
-        match text.split_once('e') {
-            Some((mantissa, exp)) if !exp.starts_with('-') => {
-                let _ = write!(out, "{mantissa}e+{exp}");
-            }
-            _ => out.push_str(&text),
-        }
-    } else {
-        // Rust's Display is the shortest round-trip text in plain notation, like JS in this range.
-        let _ = write!(out, "{f}");
-    }
-}
-
-/// A JSON string literal, escaped like `JSON.stringify`.
-fn write_string(s: &str, out: &mut String) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+pub use crate::js::write_json;
+use crate::js::{write_object, write_string};
 
 /// Appends `key=value` pairs as `URLSearchParams` does (`application/x-www-form-urlencoded`).
 fn form_pair(key: &str, value: &str, out: &mut String) {

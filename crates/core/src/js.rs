@@ -1,5 +1,6 @@
-//! The few JavaScript conversions the reference's messages are built from: `JSON.stringify`, `String()`
-//! and `Date.prototype.toUTCString()`. Hand-written so no date/time crate clock is compiled in.
+//! The JavaScript conversions the wire format and the reference's messages are built from: `JSON.stringify`,
+//! `String()`, `Number.prototype.toString()` and `Date.prototype.toUTCString()`. Hand-written so that no
+//! date/time crate and no float formatting tables are compiled in.
 #![deny(clippy::indexing_slicing)]
 
 use std::fmt::Write;
@@ -7,6 +8,9 @@ use std::fmt::Write;
 use serde_json::Value;
 
 /// JavaScript's `Number.prototype.toString()` for a finite or non-finite `f64`.
+///
+/// The shortest round-trip digits come from serde_json's float writer (already in the build); laying them out
+/// by the ECMAScript rules here keeps Rust's float `Display` (and its ~15 KB of tables) out of the WASM.
 pub(crate) fn number(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_owned();
@@ -17,56 +21,133 @@ pub(crate) fn number(f: f64) -> String {
     if f == 0.0 {
         return "0".to_owned();
     }
-    let abs = f.abs();
-    if (1e-6..1e21).contains(&abs) {
-        // Rust's `Display` prints the shortest round-tripping digits in positional notation, as JS does here.
-        return format!("{f}");
+    let mut out = String::new();
+    if f < 0.0 {
+        out.push('-');
     }
-    let s = format!("{f:e}");
-    match s.split_once('e') {
-        Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
-        _ => s,
-    }
-}
-
-fn json_number(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        i.to_string()
-    } else if let Some(u) = n.as_u64() {
-        u.to_string()
+    let (digits, n) = shortest_digits(f.abs());
+    let k = digits.len() as i64;
+    if k <= n && n <= 21 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', (n - k) as usize));
+    } else if 0 < n && n <= 21 {
+        let (int, frac) = digits.split_at_checked(n as usize).unwrap_or((&digits, ""));
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-n) as usize));
+        out.push_str(&digits);
     } else {
-        number(n.as_f64().unwrap_or(f64::NAN))
+        let (first, rest) = digits.split_at_checked(1).unwrap_or((&digits, ""));
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let e = n - 1;
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.unsigned_abs().to_string());
+    }
+    out
+}
+
+/// The shortest round-trip decimal digits of a finite positive `f` (no leading or trailing zeros) and the
+/// position `n` of the decimal point relative to them: `f = 0.d1d2…dk × 10^n`.
+fn shortest_digits(f: f64) -> (String, i64) {
+    let text = serde_json::Number::from_f64(f)
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
+        None => (text.as_str(), 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int.chars().chain(frac.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    let n = int.len() as i64 - leading as i64 + exponent;
+    if digits.is_empty() {
+        ("0".to_owned(), 1)
+    } else {
+        (digits, n)
     }
 }
 
-fn write_json(out: &mut String, v: &Value) {
-    match v {
-        Value::Number(n) => out.push_str(&json_number(n)),
+fn write_number(n: &serde_json::Number, out: &mut String) {
+    if let Some(i) = n.as_i64() {
+        out.push_str(&i.to_string());
+    } else if let Some(u) = n.as_u64() {
+        out.push_str(&u.to_string());
+    } else {
+        // JSON.stringify writes non-finite numbers as null; serde_json never holds one.
+        match n.as_f64().filter(|f| f.is_finite()) {
+            Some(f) => out.push_str(&number(f)),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+/// Writes `value` as `JSON.stringify` would: keys in the map's iteration order, integral numbers without a
+/// fraction (`1`, not `1.0`), `-0` as `0`, exponents as `1e+21`/`1e-7`.
+pub fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write_number(n, out),
+        Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(out, item);
+                write_json(item, out);
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::from(k.as_str()).to_string());
-                out.push(':');
-                write_json(out, item);
-            }
-            out.push('}');
-        }
-        // null, booleans and strings serialise exactly as JSON.stringify does.
-        other => out.push_str(&other.to_string()),
+        Value::Object(map) => write_object(map, out),
     }
+}
+
+/// Writes a JSON object as `JSON.stringify` would.
+pub(crate) fn write_object(map: &serde_json::Map<String, Value>, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(k, out);
+        out.push(':');
+        write_json(v, out);
+    }
+    out.push('}');
+}
+
+/// A JSON string literal, escaped like `JSON.stringify`.
+pub(crate) fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => {
+                let b = u32::from(c);
+                out.push_str("\\u00");
+                out.push(char::from_digit(b >> 4, 16).unwrap_or('0'));
+                out.push(char::from_digit(b & 0xf, 16).unwrap_or('0'));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// `JSON.stringify(v)` as it appears inside a template string: `None` (JS `undefined`) gives `undefined`.
@@ -75,7 +156,7 @@ pub(crate) fn stringify(v: Option<&Value>) -> String {
         None => "undefined".to_owned(),
         Some(v) => {
             let mut out = String::new();
-            write_json(&mut out, v);
+            write_json(v, &mut out);
             out
         }
     }
@@ -87,7 +168,11 @@ pub(crate) fn to_string(v: Option<&Value>) -> String {
         None => "undefined".to_owned(),
         Some(Value::Null) => "null".to_owned(),
         Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Number(n)) => json_number(n),
+        Some(Value::Number(n)) => {
+            let mut out = String::new();
+            write_number(n, &mut out);
+            out
+        }
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(items)) => items
             .iter()
@@ -203,6 +288,34 @@ mod tests {
         assert_eq!(stringify(Some(&json!(1.5e-7))), "1.5e-7");
         assert_eq!(stringify(Some(&json!(-0.000001))), "-0.000001");
         assert_eq!(stringify(Some(&json!("q\"\n"))), "\"q\\\"\\n\"");
+    }
+
+    #[test]
+    fn numbers_match_js() {
+        // Printed by `String(x)` in Node 20.
+        let cases: [(f64, &str); 16] = [
+            (1.5, "1.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (123.0, "123"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (-0.000001, "-0.000001"),
+            (1e-7, "1e-7"),
+            (-2.5e300, "-2.5e+300"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (-0.0, "0"),
+            (1666648250.5, "1666648250.5"),
+            (0.5, "0.5"),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(number(f), expected, "{f:?}");
+        }
+        assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(number(f64::NEG_INFINITY), "-Infinity");
     }
 
     #[test]
