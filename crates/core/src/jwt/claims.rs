@@ -61,7 +61,7 @@ fn check_subject(payload: &Map<String, Value>) -> Result<(), Error> {
 
 /// E13/E14. Empty entries of `audience` are dropped and an empty list disables the check, as upstream.
 ///
-/// Deviation (docs/compat-jwt.md): once an audience is configured, an `aud` that is missing, empty or of
+/// Deviation (docs/compat.md): once an audience is configured, an `aud` that is missing, empty or of
 /// another type fails instead of skipping the check, so a token minted without scopes cannot pass an
 /// audience-restricted receiver.
 fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), Error> {

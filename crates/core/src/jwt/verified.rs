@@ -76,7 +76,7 @@ impl VerifiedToken {
         )
     }
 
-    /// `M2MToken.fromJwtPayload(payload, clockSkewInMs)` (§3.2), with the deviations of docs/compat-jwt.md:
+    /// `M2MToken.fromJwtPayload(payload, clockSkewInMs)` (§3.2), with the deviations of docs/compat.md:
     /// a non-string `scopes` is a typed error (E23), a string `aud` becomes a one-element array, a missing
     /// `iat` gives `createdAt`/`updatedAt` of 0.
     pub(crate) fn to_m2m_token(&self, now_ms: u64, skew_ms: f64) -> Result<M2mToken, Error> {
