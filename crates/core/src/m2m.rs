@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::http::{base_headers, check_transport, endpoint_url};
-use crate::params::{effective_timeout, CreateParams, ListParams, RevokeParams, VerifyParams};
+use crate::params::{
+    effective_timeout, CreateParams, ListParams, RevokeParams, TimeoutOverride, VerifyParams,
+};
 use crate::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Method, Timer, TransportError};
 use crate::retry::{decide, Decision, Jitter, Outcome};
 use crate::token::{M2mToken, M2mTokenPage};
@@ -104,6 +106,35 @@ pub async fn list<P: HttpClient + Clock + Timer>(
     }
 }
 
+/// One `POST` whose answer is a token object: the shared tail of `createToken`, `revokeToken` and opaque
+/// `verify`. Never retried: a POST may already have taken effect.
+#[allow(clippy::too_many_arguments)]
+async fn post_for_token<P: HttpClient>(
+    p: &P,
+    config: &ClientConfig,
+    segments: &[&str],
+    machine_secret_key: Option<&Secret>,
+    body: String,
+    body_is_secret: bool,
+    timeout_ms: TimeoutOverride,
+    require_token: bool,
+) -> Result<M2mToken, Error> {
+    let url = endpoint_url(config, segments)?;
+    let bearer = config.m2m_bearer(machine_secret_key);
+    let timeout = effective_timeout(timeout_ms, config);
+    let request = build_request(
+        config,
+        Method::Post,
+        url,
+        bearer,
+        Some(body),
+        body_is_secret,
+        timeout,
+    )?;
+    let response = send_once(p, request).await?;
+    wire::decode_response(&response, |v| wire::decode_token(v, require_token))
+}
+
 /// `m2m.createToken(params?)`: `POST {apiUrl}/m2m_tokens` with the body of [`wire::create_body`].
 /// `params` may be `Value::Null` (no params). Never retried. The response must carry `token`.
 pub async fn create_token<P: HttpClient + Clock + Timer>(
@@ -112,19 +143,19 @@ pub async fn create_token<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = CreateParams::parse(params)?;
-    let url = endpoint_url(config, &["m2m_tokens"])?;
-    let bearer = config.m2m_bearer(params.machine_secret_key.as_ref());
-    let request = build_request(
+    let body = wire::create_body(&params);
+    let key = params.machine_secret_key.as_ref();
+    post_for_token(
+        p,
         config,
-        Method::Post,
-        url,
-        bearer,
-        Some(wire::create_body(&params)),
+        &["m2m_tokens"],
+        key,
+        body,
         false,
-        effective_timeout(params.timeout_ms, config),
-    )?;
-    let response = send_once(p, request).await?;
-    wire::decode_response(&response, |v| wire::decode_token(v, true))
+        params.timeout_ms,
+        true,
+    )
+    .await
 }
 
 /// `m2m.revokeToken(params)`: `POST {apiUrl}/m2m_tokens/{m2mTokenId}/revoke` with
@@ -135,19 +166,20 @@ pub async fn revoke_token<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = RevokeParams::parse(params)?;
-    let url = endpoint_url(config, &["m2m_tokens", &params.m2m_token_id, "revoke"])?;
-    let bearer = config.m2m_bearer(params.machine_secret_key.as_ref());
-    let request = build_request(
+    let body = wire::revoke_body(params.revocation_reason.as_deref());
+    let segments = ["m2m_tokens", params.m2m_token_id.as_str(), "revoke"];
+    let key = params.machine_secret_key.as_ref();
+    post_for_token(
+        p,
         config,
-        Method::Post,
-        url,
-        bearer,
-        Some(wire::revoke_body(params.revocation_reason.as_deref())),
+        &segments,
+        key,
+        body,
         false,
-        effective_timeout(params.timeout_ms, config),
-    )?;
-    let response = send_once(p, request).await?;
-    wire::decode_response(&response, |v| wire::decode_token(v, false))
+        params.timeout_ms,
+        false,
+    )
+    .await
 }
 
 /// The Backend API half of `m2m.verify(params)`: `POST {apiUrl}/m2m_tokens/verify` with `{"token": …}`.
@@ -158,17 +190,18 @@ pub async fn verify_opaque<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = VerifyParams::parse(params)?;
-    let url = endpoint_url(config, &["m2m_tokens", "verify"])?;
-    let bearer = config.m2m_bearer(params.machine_secret_key.as_ref());
-    let request = build_request(
+    let body = wire::verify_body(params.token.expose());
+    let segments = ["m2m_tokens", "verify"];
+    let key = params.machine_secret_key.as_ref();
+    post_for_token(
+        p,
         config,
-        Method::Post,
-        url,
-        bearer,
-        Some(wire::verify_body(params.token.expose())),
+        &segments,
+        key,
+        body,
         true,
-        effective_timeout(params.timeout_ms, config),
-    )?;
-    let response = send_once(p, request).await?;
-    wire::decode_response(&response, |v| wire::decode_token(v, false))
+        params.timeout_ms,
+        false,
+    )
+    .await
 }
