@@ -1,0 +1,111 @@
+// The contenders, written once for every runtime: the Node lanes import this file, the bench Workers bundle it.
+// Each factory returns `(token) => Promise<unknown>` that rejects when the token does not verify.
+//
+// ctx: { pem, jwks, apiUrl, secretKey }   (jwks: the local BAPI's `{ keys: [...] }`)
+
+const ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+
+const B64URL = new Uint8Array(128).fill(255);
+for (let i = 0; i < 64; i++) B64URL['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i;
+
+/** base64url (no padding) to bytes: a plain table decoder, the same in every runtime. */
+export function b64urlDecode(s) {
+  const out = new Uint8Array((s.length * 3) >> 2);
+  let acc = 0, bits = 0, j = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64URL[c] : 255;
+    if (v === 255) throw new Error('bad base64url');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out[j++] = (acc >> bits) & 255; }
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+/** The floor: `crypto.subtle.verify` with one reused CryptoKey, plus splitting the token and decoding its signature. */
+export async function floorVerifier(ctx, subtle = globalThis.crypto.subtle) {
+  const key = await subtle.importKey('jwk', ctx.jwks.keys[0], ALG, false, ['verify']);
+  return async (token) => {
+    const dot = token.lastIndexOf('.');
+    const ok = await subtle.verify(ALG, key, b64urlDecode(token.slice(dot + 1)), encoder.encode(token.slice(0, dot)));
+    if (!ok) throw new Error('floor: bad signature');
+    return ok;
+  };
+}
+
+/**
+ * All contenders a library module set provides. libs: { ours?, clerk?, jose? } (module namespaces).
+ * Names: ours-jwtKey, ours-jwks, ours-cached, clerk-jwtKey, clerk-jwks, jose, floor.
+ */
+export function contenderFactories(libs, ctx) {
+  const f = {};
+  if (libs.ours) {
+    const { createClerkClient } = libs.ours;
+    const wrap = (client) => (token) => client.m2m.verify({ token });
+    f['ours-jwtKey'] = () => wrap(createClerkClient({ jwtKey: ctx.pem, verifiedTokenCacheSize: 0 }));
+    f['ours-jwks'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl, verifiedTokenCacheSize: 0 }));
+    f['ours-cached'] = () => wrap(createClerkClient({ jwtKey: ctx.pem }));
+  }
+  if (libs.clerk) {
+    const { createClerkClient } = libs.clerk;
+    const wrap = (client) => (token) => client.m2m.verify({ token });
+    f['clerk-jwtKey'] = () => wrap(createClerkClient({ jwtKey: ctx.pem }));
+    f['clerk-jwks'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl }));
+  }
+  if (libs.jose) {
+    const { jwtVerify, createLocalJWKSet } = libs.jose;
+    f.jose = () => {
+      const keys = createLocalJWKSet(ctx.jwks);
+      return (token) => jwtVerify(token, keys, { algorithms: ['RS256'] });
+    };
+  }
+  f.floor = () => floorVerifier(ctx);
+  return f;
+}
+
+/** Builds one contender and checks it on a real token, so a broken contender fails loudly, not fast. */
+export async function makeContender(factories, name, token) {
+  const make = factories[name];
+  if (!make) throw new Error(`unknown contender ${name}`);
+  const fn = await make();
+  await fn(token);
+  return fn;
+}
+
+/** `n` sequential verifications over `tokens` from `offset` (same = always the first token). */
+export async function runSequential(fn, tokens, n, offset = 0, same = false) {
+  const len = tokens.length;
+  if (same) { const t = tokens[0]; for (let i = 0; i < n; i++) await fn(t); return; }
+  for (let i = 0; i < n; i++) await fn(tokens[(offset + i) % len]);
+}
+
+const identity = async (x) => x;
+
+/** The same loop with an empty async call in place of the verification: the loop's own cost. */
+export async function runEmpty(tokens, n, offset = 0) {
+  const len = tokens.length;
+  for (let i = 0; i < n; i++) await identity(tokens[(offset + i) % len]);
+}
+
+/** `n` verifications with `inflight` of them in flight at any time. */
+export async function runConcurrent(fn, tokens, n, inflight, offset = 0) {
+  let next = 0;
+  const len = tokens.length;
+  const worker = async () => { while (next < n) { const i = next++; await fn(tokens[(offset + i) % len]); } };
+  await Promise.all(Array.from({ length: inflight }, worker));
+}
+
+/** A token with the same payload and signature but another `kid` (so the key lookup misses). */
+export function withUnknownKid(token, i) {
+  const [h, p, s] = token.split('.');
+  const header = JSON.parse(new TextDecoder().decode(b64urlDecode(h)));
+  header.kid = `ins_unknown${String(i).padStart(6, '0')}`;
+  const bytes = encoder.encode(JSON.stringify(header));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  const enc = btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${enc}.${p}.${s}`;
+}

@@ -1,0 +1,76 @@
+// Node lanes 1 and 3, and the Node half of the breakdown. Run by benches/run.mjs from benches/scratch/node/
+// (so `clerk-m2m-edge` is the packed package). Input: BENCH_INPUT_FILE (a JSON file) = { ctx, tokens, params };
+// output: one `RESULT {...}` line. The contender `ours-nocrypto` (breakdown only) is ours-jwtKey run with
+// crypto.subtle.verify replaced by an already-true promise: everything but the RSA check.
+import { readFileSync } from 'node:fs';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { contenderFactories, makeContender, runConcurrent, runEmpty, runSequential, b64urlDecode } from '../contenders.js';
+
+const { ctx, tokens, params } = JSON.parse(readFileSync(process.env.BENCH_INPUT_FILE, 'utf8'));
+const ours = await import('clerk-m2m-edge');
+const clerk = await import('@clerk/backend');
+const jose = await import('jose');
+const factories = contenderFactories({ ours, clerk, jose }, ctx);
+// Reference only (not a target): Node's synchronous node:crypto verify with a reused KeyObject.
+factories['node-crypto'] = () => {
+  const key = createPublicKey(ctx.pem);
+  return async (token) => {
+    const dot = token.lastIndexOf('.');
+    if (!nodeVerify('sha256', Buffer.from(token.slice(0, dot)), key, b64urlDecode(token.slice(dot + 1)))) throw new Error('bad');
+  };
+};
+
+factories['ours-nocrypto'] = factories['ours-jwtKey'];
+const stubbed = new Set(['ours-nocrypto']);
+const stubSubtleVerify = () => {
+  Object.defineProperty(crypto.subtle, 'verify', { value: () => Promise.resolve(true), configurable: true });
+  return () => delete crypto.subtle.verify;
+};
+
+const made = {};
+for (const name of new Set([...params.sequential, ...params.concurrent, ...params.repeated])) {
+  made[name] = await makeContender(factories, name, tokens[0]);
+}
+const us = (t0, n) => ((performance.now() - t0) * 1000) / n;
+const result = { sequential: {}, concurrent: {}, repeated: {}, empty: [], version: [], syncEmpty: [] };
+const push = (group, name, v) => (group[name] ??= []).push(v);
+
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+for (let round = -1; round < params.rounds; round++) {
+  const record = round >= 0; // round -1 warms every code path up (JIT) and is not recorded
+  const offset = (round + 1) * 13;
+  let t0 = performance.now();
+  await runEmpty(tokens, params.n, offset);
+  if (record) result.empty.push(us(t0, params.n));
+  for (const name of rotate(params.sequential, round + 1)) {
+    const restore = stubbed.has(name) ? stubSubtleVerify() : () => {};
+    t0 = performance.now();
+    await runSequential(made[name], tokens, params.n, offset);
+    if (record) push(result.sequential, name, us(t0, params.n));
+    restore();
+  }
+  for (const name of rotate(params.concurrent, round + 1)) {
+    t0 = performance.now();
+    await runConcurrent(made[name], tokens, params.concurrentN, params.inflight, offset);
+    if (record) push(result.concurrent, name, params.concurrentN / ((performance.now() - t0) / 1000));
+  }
+  for (const name of rotate(params.repeated, round + 1)) {
+    t0 = performance.now();
+    await runSequential(made[name], tokens, params.repeatedN, 0, true);
+    if (record) push(result.repeated, name, us(t0, params.repeatedN));
+  }
+  if (params.boundary) {
+    // An empty exported call: the package's version() (one crossing, a short string back).
+    const m = params.n * 20;
+    let s = 0;
+    t0 = performance.now();
+    for (let i = 0; i < m; i++) s += ours.version().length;
+    if (record) result.version.push(us(t0, m));
+    const noop = (x) => x;
+    t0 = performance.now();
+    for (let i = 0; i < m; i++) s += noop(tokens[0]).length;
+    if (record) result.syncEmpty.push(us(t0, m));
+    if (s === 0) throw new Error('unreachable');
+  }
+}
+console.log('RESULT ' + JSON.stringify(result));

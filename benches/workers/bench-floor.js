@@ -1,0 +1,3 @@
+import { benchWorker } from './bench-common.js';
+
+export default benchWorker({});

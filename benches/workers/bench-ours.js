@@ -1,0 +1,4 @@
+import * as ours from 'clerk-m2m-edge';
+import { benchWorker } from './bench-common.js';
+
+export default benchWorker({ ours });
