@@ -12,6 +12,7 @@ mod webcrypto;
 mod wycheproof_vectors;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use clerk_m2m_core::jwt::JwtOptions;
@@ -67,67 +68,89 @@ impl Client {
 
     /// `m2m.list(params)`: resolves to `{ data, totalCount }`.
     pub fn list(&self, params: JsValue) -> Promise {
-        self.call(params, |p, shared, params| async move {
-            clerk_m2m_core::m2m::list(&p, &shared.config, &params)
-                .await
-                .map(|page| page.to_public_json())
+        self.call(params, |p, shared, params| {
+            Box::pin(async move {
+                clerk_m2m_core::m2m::list(&p, &shared.config, &params)
+                    .await
+                    .map(|page| page.to_public_json())
+            })
         })
     }
 
     /// `m2m.createToken(params?)`.
     #[wasm_bindgen(js_name = createToken)]
     pub fn create_token(&self, params: JsValue) -> Promise {
-        self.call(params, |p, shared, params| async move {
-            clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
-                .await
-                .map(|t| t.to_public_json())
+        self.call(params, |p, shared, params| {
+            Box::pin(async move {
+                clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
+                    .await
+                    .map(|t| t.to_public_json())
+            })
         })
     }
 
     /// `m2m.revokeToken(params)`.
     #[wasm_bindgen(js_name = revokeToken)]
     pub fn revoke_token(&self, params: JsValue) -> Promise {
-        self.call(params, |p, shared, params| async move {
-            clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
-                .await
-                .map(|t| t.to_public_json())
+        self.call(params, |p, shared, params| {
+            Box::pin(async move {
+                clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
+                    .await
+                    .map(|t| t.to_public_json())
+            })
         })
     }
 
     /// `authenticateRequest(request, options)`, given the request's `Authorization` header value.
     #[wasm_bindgen(js_name = authenticateRequest)]
     pub fn authenticate_request(&self, authorization: Option<String>, options: JsValue) -> Promise {
-        self.call(options, move |p, shared, options| async move {
-            clerk_m2m_core::authenticate::authenticate_request(
-                &p,
-                &shared.config,
-                &shared.jwt,
-                authorization.as_deref(),
-                &options,
-            )
-            .await
-            .map(|state| state.to_public_json())
+        self.call(options, move |p, shared, options| {
+            Box::pin(async move {
+                clerk_m2m_core::authenticate::authenticate_request(
+                    &p,
+                    &shared.config,
+                    &shared.jwt,
+                    authorization.as_deref(),
+                    &options,
+                )
+                .await
+                .map(|state| state.to_public_json())
+            })
         })
     }
 
     /// `m2m.verify(params)`.
     pub fn verify(&self, params: JsValue) -> Promise {
-        self.call(params, |p, shared, params| async move {
-            clerk_m2m_core::verify::verify(&p, &shared.config, &shared.jwt, &params)
-                .await
-                .map(|t| t.to_public_json())
+        self.call(params, |p, shared, params| {
+            Box::pin(async move {
+                clerk_m2m_core::verify::verify(&p, &shared.config, &shared.jwt, &params)
+                    .await
+                    .map(|t| t.to_public_json())
+            })
         })
     }
 }
 
+/// The future of one call. Boxed so that `future_to_promise` and the conversion around it are compiled once,
+/// not once per method.
+type CallFuture = Pin<Box<dyn Future<Output = Result<Value, Error>>>>;
+
 impl Client {
     /// Runs one call: converts the params (taking out `signal`), runs the core future, converts the outcome.
     /// Every failure, including a bad argument, becomes a rejection, never a synchronous throw.
-    fn call<F, Fut>(&self, params: JsValue, run: F) -> Promise
-    where
-        F: FnOnce(WebPlatform, Rc<Shared>, Value) -> Fut + 'static,
-        Fut: Future<Output = Result<Value, Error>> + 'static,
-    {
+    fn call(
+        &self,
+        params: JsValue,
+        run: impl FnOnce(WebPlatform, Rc<Shared>, Value) -> CallFuture + 'static,
+    ) -> Promise {
+        self.call_boxed(params, Box::new(run))
+    }
+
+    fn call_boxed(
+        &self,
+        params: JsValue,
+        run: Box<dyn FnOnce(WebPlatform, Rc<Shared>, Value) -> CallFuture>,
+    ) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
             let (params, signal) = split_signal(&params).map_err(|e| error_to_js(&e))?;
