@@ -276,7 +276,7 @@ lanes.profile = async (S) => {
     try { build(['--offline']); } catch { build([]); }
     writeFileSync(join(scratch, 'token.txt'), S.tokens[3]);
     writeFileSync(join(scratch, 'key.pem'), S.ctx.pem);
-    const line = execFileSync(join(dir, 'target/size/core-timing'), [join(scratch, 'token.txt'), join(scratch, 'key.pem'), '20000'], { encoding: 'utf8' });
+    const line = execFileSync(join(dir, 'target/size/core-timing'), [join(scratch, 'token.txt'), join(scratch, 'key.pem'), '5000'], { encoding: 'utf8' });
     result.native = JSON.parse(line);
   } catch (e) {
     result.nativeError = String(e.stderr ?? e.message).slice(0, 2000);
@@ -285,6 +285,13 @@ lanes.profile = async (S) => {
     result.twiggy = twiggyByCrate();
   } catch (e) {
     result.twiggyError = String(e.stderr ?? e.message).slice(0, 2000);
+  }
+  if (result.twiggy) {
+    try {
+      result.cpu = await nodeScript('profile.mjs', { ctx: S.ctx, tokens: S.tokens, entry: namedPackage(), n: 4000 });
+    } catch (e) {
+      result.cpuError = String(e.message).slice(0, 2000);
+    }
   }
   return result;
 };
@@ -306,7 +313,7 @@ function twiggyByCrate() {
   const top = [];
   for (const it of items) {
     const name = it.name;
-    if (/^"function names" subsection|^"local names"|^"names"/.test(name) || name.startsWith('Σ') || name.startsWith('...')) continue;
+    if (/subsection$/.test(name) || name.startsWith('Σ') || name.startsWith('...')) continue;
     const bytes = it.shallow_size;
     total += bytes;
     const crate = crateOf(name);
@@ -324,19 +331,47 @@ function twiggyByCrate() {
   };
 }
 
+/** The installed package with its .wasm swapped for the named build (for the CPU profile); returns its entry. */
+function namedPackage() {
+  const dir = join(scratch, 'named');
+  const pkgDir = join(dir, 'pkg');
+  mkdirSync(join(pkgDir, 'web'), { recursive: true });
+  const installed = join(scratch, 'node_modules/clerk-m2m-edge');
+  for (const f of ['api.js', 'runtime.js', 'lift.js', 'errors.js']) copyFileSync(join(installed, f), join(pkgDir, f));
+  copyFileSync(join(dir, 'clerk_m2m_edge.js'), join(pkgDir, 'web/clerk_m2m_edge.js'));
+  copyFileSync(join(dir, 'named.wasm'), join(pkgDir, 'web/named.wasm'));
+  writeFileSync(join(pkgDir, 'package.json'), '{"type":"module"}');
+  writeFileSync(join(pkgDir, 'entry.mjs'), [
+    "import { readFileSync } from 'node:fs';",
+    "import * as glue from './web/clerk_m2m_edge.js';",
+    "import { install } from './runtime.js';",
+    "glue.initSync({ module: readFileSync(new URL('./web/named.wasm', import.meta.url)) });",
+    'install(glue);',
+    "export * from './api.js';",
+  ].join('\n'));
+  return join(pkgDir, 'entry.mjs');
+}
+
 /** The crate an item of twiggy's output belongs to (by its demangled path; data and glue get their own groups). */
 export function crateOf(name) {
   if (name.startsWith('data segment') || name.startsWith('data[')) return '(data segments: strings, tables)';
+  if (name.startsWith('custom section')) return '(custom sections)';
+  if (/^code\[\d+\]$/.test(name)) return '(unnamed functions)';
   if (/shim|^__wbg|^__wbindgen|^wasm_bindgen::|externref|^closure\d|^table\[|^elem\[|^global\[|^type\[|^import |^export /.test(name)) return '(wasm-bindgen glue, imports, exports, tables)';
-  // `<A as B>::f`: the implementing type's crate; `core::ptr::drop_in_place<x::Y>` counts for core.
-  let n = name.replace(/^<+/, '').replace(/^&(mut )?/, '').replace(/^dyn /, '').replace(/^\[|^\(/, '');
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/.exec(n);
-  if (m) {
-    const c = m[1];
-    if (c === 'alloc' || c === 'core' || c === 'std' || c === 'dlmalloc') return `${c} (Rust std library)`;
-    return c;
+  const std = (c) => (['alloc', 'core', 'std', 'dlmalloc', '__rustc', 'compiler_builtins'].includes(c) ? `${c === '__rustc' ? 'std' : c} (Rust std library)` : c);
+  if (/^(memcmp|memcpy|memmove|memset|__multi3|__udivti3|__divti3|__ashlti3|__lshrti3)$/.test(name)) return 'compiler_builtins (Rust std library)';
+  const lead = /^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/;
+  // `<A as B>::f`: A's crate when A is a path, else (a generic or primitive A) B's crate; `<prim>::f` is core.
+  const qualified = /^<(.+?) as (.+?)>::/.exec(name) ?? /^<(.+?)>::/.exec(name);
+  if (qualified) {
+    for (const part of qualified.slice(1).filter(Boolean)) {
+      const m = lead.exec(part.replace(/^&(mut )?|^dyn |^\[|^\(/g, ''));
+      if (m) return std(m[1]);
+    }
+    return 'core (Rust std library)';
   }
-  return '(other)';
+  const m = lead.exec(name);
+  return m ? std(m[1]) : '(other)';
 }
 
 // ---------------------------------------------------------------------------------------------- environment

@@ -18,6 +18,7 @@ export function prepareScratch(root, benches) {
   }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', '--offline'], { cwd: scratch, stdio: 'inherit' });
   cpSync(join(benches, 'contenders.js'), join(scratch, 'contenders.js'));
+  cpSync(join(benches, 'cpuprofile.js'), join(scratch, 'cpuprofile.js'));
   cpSync(join(benches, 'workers'), join(scratch, 'workers'), { recursive: true });
   cpSync(join(benches, 'node'), join(scratch, 'node'), { recursive: true });
   return scratch;
