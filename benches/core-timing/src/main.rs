@@ -61,10 +61,7 @@ type Step<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 /// Times every step in turn, round after round (so load on the shared machine hits each step alike); the
 /// median of 9 rounds, in ns per call.
-fn time_all(
-    iterations: u32,
-    steps: &mut [(&'static str, Box<dyn FnMut() + '_>)],
-) -> Vec<(&'static str, f64)> {
+fn time_all(iterations: u32, steps: &mut [Step<'_>]) -> Vec<(&'static str, f64)> {
     let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); steps.len()];
     for round in 0..10 {
         for (i, (_, f)) in steps.iter_mut().enumerate() {
