@@ -18,18 +18,36 @@ const LABEL = {
 const label = (k) => LABEL[k] ?? k;
 const clerkRef = (k) => (k.endsWith('jwks') ? 'clerk-jwks' : 'clerk-jwtKey');
 
-/** Row labels every complete report has (the smoke test checks them). */
-export const EXPECTED_ROWS = [
-  ...['ours-jwtKey', 'ours-jwks', 'clerk-jwtKey', 'clerk-jwks', 'jose', 'floor', 'ours-cached', 'ours-nocrypto'].map(label),
-  'Node: process start → first verified token', 'workerd: new isolate → first verified response',
-  'Minimal Worker, clerk-m2m-edge (JS + .wasm)', 'Minimal Worker, @clerk/backend', 'jose, verify only',
+const COLD = {
+  bare: 'bare `node` process (prints only)', ours: 'Node + clerk-m2m-edge', clerk: 'Node + @clerk/backend', jose: 'Node + jose',
+  'app-empty': 'empty Worker (imports nothing)', 'app-ours': 'Worker with clerk-m2m-edge', 'app-clerk': 'Worker with @clerk/backend',
+  'app-jose': 'Worker with jose (verify only)',
+};
+const SIZE = {
+  ours: 'Minimal Worker, clerk-m2m-edge (JS + .wasm)', oursJs: '… of which JS', oursWasm: '… of which .wasm',
+  clerk: 'Minimal Worker, @clerk/backend', jose: 'jose, verify only (reference)',
+};
+const JWKS = [
   'Node, 50 concurrent cold verifications', 'Node, 100 unknown kids', 'workerd, 50 concurrent cold verifications in one request',
-  'workerd, 50 concurrent cold requests', '`m2m.list`', '`m2m.createToken`',
+  'workerd, 100 unknown kids in one request', 'workerd, 50 concurrent cold requests',
+];
+const BREAKDOWN = [
+  'clerk-m2m-edge `jwtKey`, µs/verify', 'floor, µs/verify', 'difference: what the package adds to the floor, µs',
+  `${LABEL['ours-nocrypto']}, µs/verify`, 'one empty exported call (`version()`: one crossing, a 5-byte string back), µs',
+];
+const TARGETS = [
   'Warm verify in workerd ≤ 1.3× the floor', 'Warm verify in Node ≤ 1.2× the floor',
   'Repeated-token verify ≥ 20× faster than @clerk/backend (Node)', 'Repeated-token verify ≥ 20× faster than @clerk/backend (workerd)',
   'Worker gzip size ≤ @clerk/backend', 'Global-scope evaluation + instantiation ≤ ¼ of @clerk/backend (workerd)',
   'Global-scope evaluation + instantiation ≤ ¼ of @clerk/backend (Node import)', 'Exactly 1 JWKS request for 50 concurrent cold verifications',
 ];
+
+/** First-column labels of the table rows every complete report has (tests/node/bench-smoke.test.mjs checks them). */
+export const EXPECTED_ROWS = [
+  ...new Set([...Object.entries(LABEL).filter(([k]) => k !== 'ours-nocrypto').map(([, v]) => v), ...Object.values(COLD), ...Object.values(SIZE), ...JWKS, ...BREAKDOWN, ...TARGETS,
+    '`m2m.list`', '`m2m.createToken`']),
+];
+export { TARGETS };
 
 // ------------------------------------------------------------------------------------------------ formatting
 const num = (x, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x >= 1000 && d <= 1 ? Math.round(x).toLocaleString('en-US') : x.toFixed(d));
@@ -152,7 +170,7 @@ for clerk-m2m-edge also reading, compiling and instantiating the .wasm). First v
 verifying one token with \`jwtKey\` (key parsing and \`importKey\` included).
 
 ${table(['', 'spawn → first verified token', 'import (evaluation + instantiation)', 'client + first verification'], [
-    nodeRow('bare', 'bare `node` (prints only)'), nodeRow('ours', 'clerk-m2m-edge'), nodeRow('clerk', '@clerk/backend'), nodeRow('jose', 'jose'),
+    nodeRow('bare', COLD.bare), nodeRow('ours', COLD.ours), nodeRow('clerk', COLD.clerk), nodeRow('jose', COLD.jose),
   ])}
 
 **workerd: new isolate → first verified response** (ms): \`new Miniflare({ the minimal Worker of lane 5 })\` (a new workerd
@@ -161,7 +179,7 @@ instantiation: workerd evaluates every Worker's top level (and compiles its .was
 K = ${P.cold.copies} copies of a Worker and subtracts K copies of an empty Worker: (t(K × Worker) − t(K × empty)) / K.
 
 ${table(['Worker', 'new isolate → first verified response', 'global-scope evaluation + instantiation, per copy'], [
-    wdRow('app-empty', 'empty Worker (imports nothing)'), wdRow('app-ours', 'clerk-m2m-edge'), wdRow('app-clerk', '@clerk/backend'), wdRow('app-jose', 'jose (verify only)'),
+    wdRow('app-empty', COLD['app-empty']), wdRow('app-ours', COLD['app-ours']), wdRow('app-clerk', COLD['app-clerk']), wdRow('app-jose', COLD['app-jose']),
   ])}
 `;
 }
@@ -176,11 +194,11 @@ function laneSize(r, errors) {
 \`createClerkClient\`, bundled by esbuild (minified, wrangler's conditions); gzip -9 of each output file, summed.
 ${failed(errors, 'size')}
 ${table(['Worker', 'raw', 'gzip', 'gzip ÷ @clerk/backend'], [
-    row('Minimal Worker, clerk-m2m-edge (JS + .wasm)', r.ours.total),
-    row('  of which JS', r.ours.js),
-    row('  of which .wasm', r.ours.wasm),
-    row('Minimal Worker, @clerk/backend', c),
-    row('jose, verify only (reference)', r.jose.total),
+    row(SIZE.ours, r.ours.total),
+    row(SIZE.oursJs, r.ours.js),
+    row(SIZE.oursWasm, r.ours.wasm),
+    row(SIZE.clerk, c),
+    row(SIZE.jose, r.jose.total),
   ])}
 `;
 }
@@ -195,11 +213,11 @@ Clients with \`secretKey\` + \`apiUrl\` (no \`jwtKey\`), on a cold JWKS cache (a
 isolate). Unknown kids: tokens whose header \`kid\` is not in the JWKS, verified one after another on a warm cache.
 ${failed(errors, 'jwks')}
 ${table(['JWKS requests', 'clerk-m2m-edge', '@clerk/backend'], [
-    ['Node, 50 concurrent cold verifications', cold(r.node.ours), cold(r.node.clerk)],
-    ['Node, 100 unknown kids', flood(r.node.ours), flood(r.node.clerk)],
-    ['workerd, 50 concurrent cold verifications in one request', cold(r.workerdOneRequest.ours), cold(r.workerdOneRequest.clerk)],
-    ['workerd, 100 unknown kids in one request', flood(r.workerdOneRequest.ours), flood(r.workerdOneRequest.clerk)],
-    ['workerd, 50 concurrent cold requests', cold(r.workerdRequests.ours), cold(r.workerdRequests.clerk)],
+    [JWKS[0], cold(r.node.ours), cold(r.node.clerk)],
+    [JWKS[1], flood(r.node.ours), flood(r.node.clerk)],
+    [JWKS[2], cold(r.workerdOneRequest.ours), cold(r.workerdOneRequest.clerk)],
+    [JWKS[3], flood(r.workerdOneRequest.ours), flood(r.workerdOneRequest.clerk)],
+    [JWKS[4], cold(r.workerdRequests.ours), cold(r.workerdRequests.clerk)],
   ])}
 `;
 }
@@ -221,11 +239,11 @@ function breakdown(node, wd, prof, errors) {
   const wdOurs = wd?.sequential['ours-jwtKey'], wdFloor = wd?.sequential.floor, wdStub = wd?.sequential['ours-nocrypto'];
   const diff = (a, b) => (a && b ? median(a.map((x, i) => x - b[i])) : undefined);
   const rows = [
-    ['clerk-m2m-edge `jwtKey`, µs/verify', range(nodeOurs), range(wdOurs)],
-    ['floor, µs/verify', range(nodeFloor), range(wdFloor)],
-    ['difference: what the package adds to the floor, µs', sig(diff(nodeOurs, nodeFloor)), sig(diff(wdOurs, wdFloor))],
-    [label('ours-nocrypto') + ', µs/verify', range(nodeStub), range(wdStub)],
-    ['one empty exported call (`version()`: one crossing, a 5-byte string back), µs', range(node?.version, (x) => x.toFixed(3)), range(wd?.version, (x) => x.toFixed(3))],
+    [BREAKDOWN[0], range(nodeOurs), range(wdOurs)],
+    [BREAKDOWN[1], range(nodeFloor), range(wdFloor)],
+    [BREAKDOWN[2], sig(diff(nodeOurs, nodeFloor)), sig(diff(wdOurs, wdFloor))],
+    [BREAKDOWN[3], range(nodeStub), range(wdStub)],
+    [BREAKDOWN[4], range(node?.version, (x) => x.toFixed(3)), range(wd?.version, (x) => x.toFixed(3))],
   ];
   let native = '';
   if (prof?.native) {
@@ -293,28 +311,28 @@ function targets(R) {
   const add = (name, measured, pass) => rows.push([name, measured, pass === undefined ? 'n/a' : pass ? '**pass**' : '**miss**']);
   const rw = ratio(wd?.sequential['ours-jwtKey'], wd?.sequential.floor);
   const rwj = ratio(wd?.sequential['ours-jwks'], wd?.sequential.floor);
-  add('Warm verify in workerd ≤ 1.3× the floor', `${times(rw)} (\`secretKey\` + JWKS: ${times(rwj)})`, rw === undefined ? undefined : rw <= 1.3);
+  add(TARGETS[0], `${times(rw)} (\`secretKey\` + JWKS: ${times(rwj)})`, rw === undefined ? undefined : rw <= 1.3);
   const rn = ratio(node?.sequential['ours-jwtKey'], node?.sequential.floor);
   const rnj = ratio(node?.sequential['ours-jwks'], node?.sequential.floor);
-  add('Warm verify in Node ≤ 1.2× the floor', `${times(rn)} (\`secretKey\` + JWKS: ${times(rnj)})`, rn === undefined ? undefined : rn <= 1.2);
+  add(TARGETS[1], `${times(rn)} (\`secretKey\` + JWKS: ${times(rnj)})`, rn === undefined ? undefined : rn <= 1.2);
   const sn = ratio(node?.repeated['clerk-jwtKey'], node?.repeated['ours-cached']);
-  add('Repeated-token verify ≥ 20× faster than @clerk/backend (Node)', times(sn), sn === undefined ? undefined : sn >= 20);
+  add(TARGETS[2], times(sn), sn === undefined ? undefined : sn >= 20);
   const sw = ratio(wd?.repeated['clerk-jwtKey'], wd?.repeated['ours-cached']);
-  add('Repeated-token verify ≥ 20× faster than @clerk/backend (workerd)', times(sw), sw === undefined ? undefined : sw >= 20);
+  add(TARGETS[3], times(sw), sw === undefined ? undefined : sw >= 20);
   if (size) {
     const o = size.ours.total.gzip, c = size.clerk.total.gzip;
-    add('Worker gzip size ≤ @clerk/backend', `${kb(o)} vs ${kb(c)} (${times(o / c)})`, o <= c);
-  } else add('Worker gzip size ≤ @clerk/backend', 'n/a');
+    add(TARGETS[4], `${kb(o)} vs ${kb(c)} (${times(o / c)})`, o <= c);
+  } else add(TARGETS[4], 'n/a');
   const ew = cold && ratio(cold.workerdEval['app-ours'], cold.workerdEval['app-clerk']);
-  add('Global-scope evaluation + instantiation ≤ ¼ of @clerk/backend (workerd)',
+  add(TARGETS[5],
     cold ? `${sig(median(cold.workerdEval['app-ours']))} ms vs ${sig(median(cold.workerdEval['app-clerk']))} ms (${times(ew)})` : 'n/a', ew === undefined ? undefined : ew <= 0.25);
   const en = cold && ratio(cold.node.ours?.import, cold.node.clerk?.import);
-  add('Global-scope evaluation + instantiation ≤ ¼ of @clerk/backend (Node import)',
+  add(TARGETS[6],
     cold ? `${sig(median(cold.node.ours.import))} ms vs ${sig(median(cold.node.clerk.import))} ms (${times(en)})` : 'n/a', en === undefined ? undefined : en <= 0.25);
   if (jwks) {
     const a = jwks.node.ours.coldJwks, b = jwks.workerdOneRequest.ours.coldJwks;
-    add('Exactly 1 JWKS request for 50 concurrent cold verifications', `Node process: ${a}; workerd, one request: ${b} (@clerk/backend: ${jwks.node.clerk.coldJwks}, ${jwks.workerdOneRequest.clerk.coldJwks})`, a === 1 && b === 1);
-  } else add('Exactly 1 JWKS request for 50 concurrent cold verifications', 'n/a');
+    add(TARGETS[7], `Node process: ${a}; workerd, one request: ${b} (@clerk/backend: ${jwks.node.clerk.coldJwks}, ${jwks.workerdOneRequest.clerk.coldJwks})`, a === 1 && b === 1);
+  } else add(TARGETS[7], 'n/a');
   return `## Targets
 
 Ratios from this run (medians of per-round ratios).

@@ -7,8 +7,8 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync, readd
 import { join, basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-export function prepareScratch(root, benches) {
-  const scratch = join(benches, 'scratch');
+export function prepareScratch(root, benches, name = 'scratch') {
+  const scratch = join(benches, name);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   const tgz = execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', scratch, '--silent'], { encoding: 'utf8' })
