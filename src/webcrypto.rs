@@ -145,6 +145,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn wycheproof_rsa_pkcs1_webcrypto_agrees_with_rust() {
+        use clerk_m2m_core::ports::Timer;
         let web = WebPlatform {
             fetch: None,
             signal: None,
@@ -152,7 +153,7 @@ mod tests {
         let vectors = wycheproof_vectors::rsa_pkcs1_vectors();
         assert!(vectors.len() > 3000, "the vector sets are all there");
         let mut disagreements = Vec::new();
-        for v in &vectors {
+        for (i, v) in vectors.iter().enumerate() {
             let key = clerk_m2m_core::ports::RsaPublicKey {
                 n: v.n.clone(),
                 e: v.e.clone(),
@@ -161,15 +162,29 @@ mod tests {
                 .verify_rsa(v.alg, &key, &v.msg, &v.sig)
                 .await
                 .unwrap_or(false);
-            let rust_verdict = RustCryptoVerifier
-                .verify_rsa(v.alg, &key, &v.msg, &v.sig)
-                .await
-                .unwrap_or(false);
-            if web_verdict != rust_verdict || !v.expected.allows(web_verdict) {
+            if !v.expected.allows(web_verdict) {
                 disagreements.push(format!(
-                    "{} ({}): web {web_verdict}, rust {rust_verdict}, expected {:?}",
+                    "{} ({}): web {web_verdict}, expected {:?}",
                     v.id, v.comment, v.expected
                 ));
+            }
+            // Where Wycheproof accepts either answer, the two verifiers must still give the same one; elsewhere
+            // both matching the expected answer is agreement (the native suite checks the Rust side on all).
+            if v.expected == wycheproof_vectors::Expected::Acceptable {
+                let rust_verdict = RustCryptoVerifier
+                    .verify_rsa(v.alg, &key, &v.msg, &v.sig)
+                    .await
+                    .unwrap_or(false);
+                if rust_verdict != web_verdict {
+                    disagreements.push(format!(
+                        "{} ({}): web {web_verdict}, rust {rust_verdict}",
+                        v.id, v.comment
+                    ));
+                }
+            }
+            if i % 200 == 0 {
+                // Let the test runner's driver talk to the page between batches.
+                web.sleep(0).await;
             }
         }
         assert!(
