@@ -1,6 +1,7 @@
 // A local Backend API owned by one test file (faults, key rotation and request counts must not leak into, or be
-// disturbed by, other files). Spawns the built binary directly when it exists, so that a busy cargo lock held by
-// another build cannot delay the start; falls back to scripts/local-bapi (which builds it first).
+// disturbed by, other files). Spawns the binary of LOCAL_BAPI_PROFILE (scripts/test exports `dev` and builds it
+// first; default `bapi`) directly when it exists, so that a cargo lock held by another build cannot delay the
+// start; falls back to scripts/local-bapi, which builds it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
@@ -8,9 +9,10 @@ import { createInterface } from 'node:readline';
 import { root } from './context.mjs';
 
 export async function ownBapi(seed = 21) {
-  const bin = `${root}/target/bapi/clerk-local-bapi`;
-  const [cmd, args] = existsSync(bin) ? [bin, []] : [`${root}/scripts/local-bapi`, []];
-  const child = spawn(cmd, [...args, '--port', '0', '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.LOCAL_BAPI_PROFILE || 'bapi';
+  const bin = `${root}/target/${profile === 'dev' ? 'debug' : profile}/clerk-local-bapi`;
+  const cmd = existsSync(bin) ? bin : `${root}/scripts/local-bapi`;
+  const child = spawn(cmd, ['--port', '0', '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await Promise.race([
     once(createInterface({ input: child.stdout }), 'line'),
     once(child, 'exit').then(([code]) => { throw new Error(`local Backend API exited with ${code} before its start-up line`); }),
