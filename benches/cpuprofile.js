@@ -1,4 +1,5 @@
-// Groups a V8 CPU profile of the package's verify loop into cost categories. A sample counts for the first
+// Groups a V8 CPU profile of the package's verify loop into cost categories, by sample counts (not the samples'
+// time deltas, which swell when the shared machine preempts the process). A sample counts for the first
 // category that matches a frame, walking from the sampled frame towards the root (so time in malloc under
 // json_to_js counts for json_to_js). Needs function names in the .wasm (see the profile lane).
 export const CATEGORIES = [
@@ -25,7 +26,7 @@ export function categorize(profile) {
   const totals = new Map();
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i] ?? 0;
+    const dt = 1;
     let id = profile.samples[i];
     let cat;
     const leaf = byId.get(id).callFrame;

@@ -33,7 +33,7 @@ const P = smoke
   ? { tokens: 16, node: { n: 20, rounds: 1, concurrentN: 64, inflight: 64, repeatedN: 20 }, workerd: { n: 20, repeatedN: 20, rounds: 1 },
       cold: { rounds: 1, copies: 2 }, jwks: { concurrent: 10, flood: 5 }, api: { rounds: 1, calls: 2 }, profile: false }
   : { tokens: 256, node: { n: 1000, rounds: 7, concurrentN: 3000, inflight: 64, repeatedN: 3000 }, workerd: { n: 1000, repeatedN: 3000, rounds: 9 },
-      cold: { rounds: 7, copies: 6 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, profile: true };
+      cold: { rounds: 7, copies: 10 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, profile: true };
 
 const log = (...a) => console.error(`[bench +${((performance.now()) / 1000).toFixed(1)}s]`, ...a);
 
@@ -435,6 +435,8 @@ async function main() {
     }
     const report = renderReport({ env, P, smoke, tokenInfo, results, errors, elapsedS: (performance.now() - started) / 1000 });
     writeReport(out, report);
+    // The raw numbers of the last run, for digging further (not committed).
+    writeFileSync(join(scratch, 'results.json'), JSON.stringify({ env, P, tokenInfo, results, errors }, null, 1));
     log(`wrote ${out}`);
     console.log(`bench: wrote ${out}; ${Object.keys(errors).length} lane(s) failed`);
   } finally {
