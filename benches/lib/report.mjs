@@ -61,7 +61,8 @@ const range = (xs, f = sig) => {
 const ratio = (a, b) => (a?.length && b?.length === a.length ? median(a.map((x, i) => x / b[i])) : undefined);
 const times = (x) => (x === undefined ? 'n/a' : `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows, { left = false } = {}) =>
+  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i && !left ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const failed = (errors, lane) => (errors[lane] ? `\n**Lane failed:** \`${errors[lane].split('\n')[0].slice(0, 300)}\`\n` : '');
 
 // ------------------------------------------------------------------------------------------------ sections
@@ -85,7 +86,7 @@ ${table(['', ''], [
     ['jose', env.versions.jose],
     ['esbuild / wrangler', `${env.versions.esbuild} / ${env.versions.wrangler}`],
     ['rustc', env.rustc],
-  ])}
+  ], { left: true })}
 
 **Tokens:** ${tokenInfo.count} distinct RS256 M2M JWTs (2048-bit key) minted by the local Backend API
 (\`POST /m2m_tokens {"token_format":"jwt","seconds_until_expiration":3600}\`), ${tokenInfo.bytes} bytes each (header \`alg, typ, kid, cat\`;
@@ -270,7 +271,8 @@ ${table(['step', 'ns'], [
   if (prof?.twiggy) {
     const t = prof.twiggy;
     size = `\n**Size by crate** (\`twiggy top\` on ${t.source}: ${t.codeAndDataBytes} bytes of code and data without the
-name section; the stripped equivalent is ${t.strippedBytes} bytes, the shipped pkg/ .wasm ${t.shippedBytes} bytes):
+name section; with the names stripped it is ${t.strippedBytes} bytes, the shipped pkg/ .wasm ${t.shippedBytes} bytes; shallow sizes,
+so a big async function counts the code inlined into it):
 
 ${table(['crate', 'bytes', 'share'], t.byCrate.slice(0, 16).map((g) => [g.crate, String(g.bytes), `${((g.bytes / t.codeAndDataBytes) * 100).toFixed(1)} %`]))}
 
