@@ -1,13 +1,17 @@
 // examples/cloudflare-worker, deployed the way wrangler deploys it: the packed package installed into a copy of
 // the example, bundled by `wrangler deploy --dry-run`, run in workerd (miniflare) with its env pointing at a local
 // Backend API, and called over HTTP with M2M tokens of a scoped and an unscoped sender. Also the Vercel Edge route
-// handler of examples/vercel-edge, bundled under the `edge-light` condition and run in workerd.
+// handler of examples/vercel-edge, bundled under the `edge-light` condition and run in workerd, and the servers of
+// examples/{node,deno,bun} in their runtimes (the quickstarts of docs/quickstarts.md are these files).
 //
 // This file moves the Backend API's clock (expired JWT), so it runs its own local Backend API instead of the one
 // scripts/test shares through CLERK_TEST_CONTEXT: other test files see no clock jump.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { admin, localBapi, root } from './context.mjs';
@@ -199,4 +203,50 @@ export default { fetch: (request) => GET(request) };`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('examples/node, deno, bun: the same protection as a server in each runtime', async () => {
+  const bin = (name) => join(root, 'node_modules/.bin', name);
+  const servers = [
+    ['node (ESM)', 'node/server.mjs', 'server.mjs', [process.execPath, 'server.mjs']],
+    ['node (CJS)', 'node/server.cjs', 'server.cjs', [process.execPath, 'server.cjs']],
+    ['deno', 'deno/server.js', 'deno-server.js', [bin('deno'), 'run', '--quiet', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'deno-server.js']],
+    ['bun', 'bun/server.js', 'bun-server.js', [bin('bun'), 'run', 'bun-server.js']],
+  ];
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLERK_'))),
+    CLERK_SECRET_KEY: ctx.secretKey, CLERK_MACHINE_SECRET_KEY: receiver.secretKey, CLERK_API_URL: ctx.url, RECEIVER_MACHINE_ID: receiver.id, PORT: '0',
+  };
+  await Promise.all(servers.map(async ([name, source, file, [cmd, ...args]]) => {
+    // Run from the copy bundleExample installed the packed package into (`npm:` resolves there too in Deno).
+    copyFileSync(join(root, 'examples', source), join(bundle.dir, file));
+    const child = spawn(cmd, args, { cwd: bundle.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    try {
+      const line = await Promise.race([
+        once(createInterface({ input: child.stdout }), 'line').then(([l]) => l),
+        once(child, 'exit').then(([code]) => { throw new Error(`${name} exited with ${code}: ${stderr}`); }),
+      ]);
+      const url = line.match(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/)?.[1];
+      assert.ok(url, `${name} printed ${line}`);
+      const get = async (token) => {
+        const res = await fetch(`${url}/api`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        return { status: res.status, headers: res.headers, body: await res.json() };
+      };
+      const none = await get();
+      assert.equal(none.status, 401, name);
+      assert.deepEqual(none.body, { error: 'unauthenticated', reason: 'No token in header' }, name);
+      assert.equal(none.headers.get('x-clerk-auth-status'), 'signed-out', name);
+      const ok = await get((await mint(sender, { tokenFormat: 'jwt', secondsUntilExpiration: 600 })).token);
+      assert.equal(ok.status, 200, `${name}: ${JSON.stringify(ok.body)}`);
+      assert.deepEqual(ok.body, { subject: sender.id, tokenType: 'm2m_token', scopes: [receiver.id] }, name);
+      assert.equal((await get((await mint(sender)).token)).status, 200, `${name}: opaque`);
+      assert.equal((await get((await mint(unscoped, { tokenFormat: 'jwt', secondsUntilExpiration: 600 })).token)).status, 403, `${name}: unscoped JWT`);
+      assert.equal((await get((await mint(unscoped)).token)).status, 401, `${name}: unscoped opaque`);
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    }
+  }));
 });
