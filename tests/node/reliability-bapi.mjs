@@ -18,6 +18,9 @@ export async function ownBapi(seed = 21) {
     once(child, 'exit').then(([code]) => { throw new Error(`local Backend API exited with ${code} before its start-up line`); }),
   ]);
   const info = JSON.parse(line);
+  // Never outlive the test process, even when it dies before `stop()`.
+  const reap = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
+  process.once('exit', reap);
   const admin = async (method, path, body) => {
     const res = await fetch(`${info.url}/__admin${path}`, {
       method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
@@ -38,6 +41,7 @@ export async function ownBapi(seed = 21) {
       return { value, error, failed, requests };
     },
     async stop() {
+      process.off('exit', reap);
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
