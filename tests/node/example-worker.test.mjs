@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -249,4 +249,22 @@ test('examples/node, deno, bun: the same protection as a server in each runtime'
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     }
   }));
+});
+
+test('docs/quickstarts.md: every JS/TS block mirrors a file that a test runs (lines in order, `// …` = omission)', () => {
+  const doc = readFileSync(join(root, 'docs/quickstarts.md'), 'utf8');
+  const blocks = [...doc.matchAll(/<!-- mirrors: (\S+) -->\n```(?:js|ts)\n([\s\S]*?)\n```/g)];
+  assert.equal(blocks.length, (doc.match(/^```(js|ts)$/gm) ?? []).length, 'every js/ts block is marked');
+  assert.ok(blocks.length >= 7);
+  const lines = (text) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  for (const [, path, code] of blocks) {
+    const file = lines(readFileSync(join(root, path), 'utf8'));
+    let from = 0;
+    for (const chunk of code.split(/^\s*\/\/ …\s*$/m).map(lines).filter((c) => c.length)) {
+      let at = -1;
+      for (let i = from; i + chunk.length <= file.length && at < 0; i++) if (chunk.every((l, j) => file[i + j] === l)) at = i;
+      assert.ok(at >= 0, `${path}: not found in order:\n${chunk.join('\n')}`);
+      from = at + chunk.length;
+    }
+  }
 });
