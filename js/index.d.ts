@@ -174,7 +174,7 @@ export interface ClerkOptions {
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof globalThis.fetch;
   /** An env-like object, e.g. a Worker's `env`; read after the explicit options, before `process.env`. */
-  env?: ClerkEnv | Record<string, unknown>;
+  env?: ClerkEnv | object;
   /** Timeout for each Backend API request in ms (default 30000; 0 = none). */
   timeoutMs?: number;
   /** Retries of `list` on 429/5xx/network errors. */

@@ -65,3 +65,14 @@ expectType<string>()(({} as GetM2MTokenListParams).subject);
 expectType<'opaque' | 'jwt' | undefined>()(({} as CreateM2MTokenParams).tokenFormat);
 expectType<string>()(({} as RevokeM2MTokenParams).m2mTokenId);
 expectType<string>()(({} as VerifyM2MTokenParams).token);
+
+// A Worker's `Env` interface (what `wrangler types` generates) is accepted as `env` without a cast.
+interface WorkerEnv {
+  CLERK_SECRET_KEY?: string;
+  CLERK_MACHINE_SECRET_KEY: string;
+  KV: { get(key: string): Promise<string | null> };
+}
+declare const workerEnv: WorkerEnv;
+expectType<ClerkClient>()(createClerkClient({ env: workerEnv }));
+// @ts-expect-error env is an object, not a string
+createClerkClient({ env: 'CLERK_SECRET_KEY=sk' });
