@@ -178,7 +178,7 @@ export interface ClerkOptions {
   /** Timeout for each Backend API request in ms (default 30000; 0 = none). */
   timeoutMs?: number;
   /** Retries of `list` on 429/5xx/network errors. */
-  retry?: { maxAttempts?: number; maxElapsedMs?: number; baseDelayMs?: number; maxDelayMs?: number };
+  retry?: boolean | { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budgetMs?: number };
   /** Allow sending a secret key over plain http to a host that is not loopback (default false). */
   allowInsecureHttp?: boolean;
   /** JWT verification defaults. */
