@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use base64ct::{Base64Unpadded, Base64UrlUnpadded, Encoding};
+use base64ct::{Base64Unpadded, Encoding};
 use serde_json::{Map, Value};
 
 use super::der;
@@ -104,7 +104,7 @@ pub fn rsa_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, String> {
 
 /// Base64url without padding (tolerating trailing `=`), as JWK numbers are encoded.
 fn b64url(s: &str) -> Option<Vec<u8>> {
-    Base64UrlUnpadded::decode_vec(s.trim_end_matches('=')).ok()
+    crate::base64url::decode(s.trim_end_matches('='))
 }
 
 /// One JWK object → a key, or why it cannot be used.
@@ -260,6 +260,7 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
 )]
 mod tests {
     use super::*;
+    use base64ct::Base64UrlUnpadded;
     use serde_json::json;
 
     fn modulus(bits: usize) -> Vec<u8> {
