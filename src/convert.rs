@@ -12,14 +12,38 @@ const MAX_DEPTH: usize = 32;
 /// Converts a JS argument to JSON. `undefined` properties are dropped (as `JSON.stringify` does); `undefined`
 /// at the top level becomes `Null`. `path` names the argument in error messages (e.g. `params`).
 pub fn js_to_json(value: &JsValue, path: &str) -> Result<Value, Error> {
-    walk(value, path, 0)
+    walk(value, 0).map_err(|e| {
+        let mut at = path.to_owned();
+        for segment in e.path.iter().rev() {
+            at.push_str(segment);
+        }
+        Error::invalid_argument(format!("{at} {}", e.problem))
+    })
 }
 
-fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value, Error> {
+/// Where a conversion failed (innermost segment first, so it is only built on failure) and why.
+struct WalkError {
+    path: Vec<String>,
+    problem: &'static str,
+}
+
+impl WalkError {
+    fn new(problem: &'static str) -> Self {
+        Self {
+            path: Vec::new(),
+            problem,
+        }
+    }
+
+    fn at(mut self, segment: String) -> Self {
+        self.path.push(segment);
+        self
+    }
+}
+
+fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid_argument(format!(
-            "{path} is nested too deeply (or is cyclic)"
-        )));
+        return Err(WalkError::new("is nested too deeply (or is cyclic)"));
     }
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
@@ -31,14 +55,13 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value, Error> {
         return Ok(Value::String(s));
     }
     if let Some(n) = value.as_f64() {
-        return number(n)
-            .ok_or_else(|| Error::invalid_argument(format!("{path} must be a finite number")));
+        return number(n).ok_or_else(|| WalkError::new("must be a finite number"));
     }
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
         let mut out = Vec::with_capacity(array.length() as usize);
         for (i, item) in array.iter().enumerate() {
-            out.push(walk(&item, &format!("{path}[{i}]"), depth + 1)?);
+            out.push(walk(&item, depth + 1).map_err(|e| e.at(format!("[{i}]")))?);
         }
         return Ok(Value::Array(out));
     }
@@ -49,27 +72,24 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value, Error> {
                 continue;
             };
             let item = Reflect::get(value, &key)
-                .map_err(|_| Error::invalid_argument(format!("{path}.{name} cannot be read")))?;
+                .map_err(|_| WalkError::new("cannot be read").at(format!(".{name}")))?;
             if item.is_undefined() {
                 continue;
             }
-            let converted = walk(&item, &format!("{path}.{name}"), depth + 1)?;
+            let converted = walk(&item, depth + 1).map_err(|e| e.at(format!(".{name}")))?;
             out.insert(name, converted);
         }
         return Ok(Value::Object(out));
     }
-    let what = if value.is_function() {
-        "a function"
+    Err(WalkError::new(if value.is_function() {
+        "must be JSON data, not a function"
     } else if value.is_bigint() {
-        "a bigint"
+        "must be JSON data, not a bigint"
     } else if value.is_symbol() {
-        "a symbol"
+        "must be JSON data, not a symbol"
     } else {
-        "an object that is not a plain object"
-    };
-    Err(Error::invalid_argument(format!(
-        "{path} must be JSON data, not {what}"
-    )))
+        "must be JSON data, not an object that is not a plain object"
+    }))
 }
 
 fn number(n: f64) -> Option<Value> {
