@@ -57,6 +57,19 @@ function diff(a, b, path = '') {
 }
 const dateString = (seconds) => { const d = new Date(0); d.setUTCSeconds(seconds); return d.toUTCString(); };
 
+/** What the reference's decodeJwt reads: loose base64url, TextDecoder (BOM stripped, U+FFFD repairs), JSON.parse. */
+function decodesLoosely(segment) {
+  try { JSON.parse(new TextDecoder().decode(Buffer.from(segment, 'base64url'))); return true; } catch { return false; }
+}
+/** Strict UTF-8 JSON (RFC 8259): no BOM, valid UTF-8, well-formed strings (no lone surrogates), finite numbers. */
+function decodesStrictly(segment) {
+  let value;
+  try { value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(segment, 'base64url'))); } catch { return false; }
+  const ok = (v) => (typeof v === 'string' ? v.isWellFormed() : typeof v === 'number' ? Number.isFinite(v)
+    : v !== null && typeof v === 'object' ? Object.entries(v).every(([k, x]) => k.isWellFormed() && ok(x)) : true);
+  return ok(value);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The documented deviations (docs/compat.md), each as reference outcome → predicted outcome of this package.
 // `env` = { token, payload, header, atMs, twin, bapiNotFound, verifyRequest }.
@@ -123,6 +136,21 @@ const DEVIATIONS = {
       return { ...clone(env.bapiNotFound), requests: [env.verifyRequest] };
     },
   },
+  'jti-string': {
+    doc: 'A non-string `jti` becomes its JS `String()` form as the `id` (`42` → `"42"`, an object → `"[object Object]"`). The reference copies the value as is.',
+    apply: (o) => {
+      if (o.ok && o.value.id !== null && typeof o.value.id !== 'string') o.value.id = String(o.value.id);
+      return o;
+    },
+  },
+  'strict-utf8-json': {
+    doc: 'Header and payload are decoded as strict UTF-8 JSON (RFC 8259). A segment that `TextDecoder` + `JSON.parse` would still read (a UTF-8 BOM, invalid UTF-8 replaced by U+FFFD, a lone surrogate escape such as `"\\ud800"`, a number beyond the double range such as `1e400` read as `Infinity`) does not decode here, so the token is not an M2M JWT and `m2m.verify` sends it to the Backend API, which does not know it (`ClerkAPIResponseError` 404).',
+    apply: (o, env) => {
+      const segments = env.token.split('.');
+      if (segments.length !== 3 || !segments.slice(0, 2).some((sg) => decodesLoosely(sg) && !decodesStrictly(sg))) return o;
+      return { ...clone(env.bapiNotFound), requests: [env.verifyRequest] };
+    },
+  },
   'key-3072': {
     doc: '`jwtKey` is parsed as real DER … The reference strips a fixed 2048-bit prefix from the PEM text, so 3072/4096-bit keys gave `JWT signature is invalid.` Those keys now work.',
     apply: (o, env) => (env.twin && !o.ok && o.message === 'JWT signature is invalid.' ? clone(env.twin) : o),
@@ -165,10 +193,10 @@ const ALLOWED = {
   alg: [],
   tampered: [],
   'sub-routing': [],
-  encoding: ['iat-missing-zero', 'ms-rounding'],
+  encoding: ['strict-utf8-json', 'iat-missing-zero', 'ms-rounding'],
   'json-scalars': ['json-objects-only'],
   large: ['aud-scopes-array'],
-  'claim-types': ['scopes-typed-error', 'aud-scopes-array', 'iat-missing-zero'],
+  'claim-types': ['scopes-typed-error', 'aud-scopes-array', 'iat-missing-zero', 'jti-string'],
   'time-range': ['time-out-of-range', 'ms-rounding'],
   'key-3072': ['key-3072', 'scopes-typed-error', 'iat-missing-zero'],
   audience: ['audience-required', 'aud-scopes-array'],
@@ -176,16 +204,12 @@ const ALLOWED = {
 };
 
 /**
- * Known package problems found by this corpus (see docs/reliability.md, "Findings"). Their cases are compared
- * like every other case; a difference on one of them is reported as the finding instead of failing the corpus
- * test, and the FINDING tests at the end of the file fail until the package is fixed (or compat.md documents it).
+ * Known package problems found by this corpus and not fixed yet (see docs/reliability.md, "Findings"): id →
+ * { title, cases: [RegExp over "family: name"] }. A difference on one of their cases is reported as the finding
+ * instead of failing the corpus test, and a FINDING test below fails until the package is fixed (or compat.md
+ * documents the behaviour and a DEVIATIONS entry predicts it). Empty: F1–F4 of docs/reliability.md are resolved.
  */
-const FINDINGS = {
-  F1: { title: 'JSON numbers in claims are not read exactly (serde_json without float_roundtrip)', cases: [/^valid: custom claims #8$/, /^valid: float claim #/] },
-  F2: { title: 'a non-string `jti` becomes String(jti) ("42", "[object Object]"); the reference returns it as is (undocumented)', cases: [/^claim-types: jti (number|object)/] },
-  F3: { title: 'JSON that JSON.parse accepts but serde_json refuses (UTF-8 BOM, invalid UTF-8, lone surrogates, numbers beyond f64) makes the token "not a JWT": it is sent to the Backend API instead of being verified locally (undocumented)',
-    cases: [/^encoding: payload with a BOM$/, /^encoding: lone surrogate escape in payload$/, /^encoding: re-signed: (very long number|UTF-8 BOM|invalid UTF-8|lone surrogate|exp overflowing)/] },
-};
+const FINDINGS = {};
 const findingOf = (key) => Object.entries(FINDINGS).find(([, f]) => f.cases.some((re) => re.test(key)))?.[0];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -364,33 +388,24 @@ function report(started) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Findings: expected (reference-compatible) behaviour, failing until the package is fixed. See docs/reliability.md.
+// Findings (docs/reliability.md): a test per open finding, failing until fixed; and the regression test of F1.
 
-const findingCases = (id) => results.filter((r) => r.finding === id && r.status === 'finding');
-const findingMessage = (id) => {
-  const rows = findingCases(id);
-  return `${FINDINGS[id].title}: ${rows.length} case(s) differ (\`field: expected → ours\`):\n`
-    + rows.map((r) => `- ${r.key}\n${diff(r.expected, r.ours).map((l) => `    ${l}`).join('\n')}`).join('\n');
-};
-
-test('FINDING F1 (package bug, expected behaviour): claim numbers come back exactly as JSON.parse reads them', async () => {
+test('open findings: none of the corpus cases differs in an undocumented way', () => {
   assert.ok(results.length, 'the corpus test ran first');
-  // Also on the Backend API path: a createToken response decoded by this package vs JSON.parse of the same bytes.
+  const open = results.filter((r) => r.status === 'finding');
+  assert.equal(open.length, 0, open.map((r) => `${r.finding} ${FINDINGS[r.finding].title}\n- ${r.key}\n${diff(r.expected, r.ours).map((l) => `    ${l}`).join('\n')}`).join('\n'));
+});
+
+test('regression (finding F1, fixed by serde_json float_roundtrip): claim numbers come back exactly as JSON.parse reads them', async () => {
+  // The JWT path: doubles that need all 17 significant digits (the corpus' `float claim` cases check the same).
+  const now = Math.floor(Date.now() / 1000);
+  const floats = [2.4294285049246057e-301, 5.594354583129251e-136, 123456789012345680000, -8.198606703327877e-207, 0.1, 5e-324, 1.7976931348623157e308];
+  const local = ours.createClerkClient({ jwtKey: keys.rsa.pem, apiUrl: 'http://127.0.0.1:9' });
+  const token = jwt(keys, HEADER, clerkPayload(now, { floats }));
+  assert.deepEqual((await local.m2m.verify({ token })).claims.floats, floats, 'JWT claims');
+  // The Backend API path: a createToken response decoded by this package vs JSON.parse of the same bytes.
   const body = '{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1","scopes":[],"claims":{"a":2.4294285049246057e-301,"b":123456789012345680000,"c":5.594354583129251e-136},"revoked":false,"revocation_reason":null,"expired":false,"expiration":null,"created_at":1,"updated_at":1,"token":"mt_x"}';
   const client = ours.createClerkClient({ machineSecretKey: 'ak_finding', apiUrl: 'http://127.0.0.1:9',
     fetch: async () => new Response(body, { status: 201, headers: { 'content-type': 'application/json' } }) });
-  const created = await client.m2m.createToken();
-  const wireDiff = !isDeepStrictEqual(created.claims, JSON.parse(body).claims);
-  assert.ok(findingCases('F1').length === 0 && !wireDiff,
-    `${findingMessage('F1')}\n- createToken response claims: ${inspect(created.claims)} vs JSON.parse ${inspect(JSON.parse(body).claims)}`);
-});
-
-test('FINDING F2 (undocumented deviation; fails until compat.md documents it or the package returns jti as is): a non-string jti', () => {
-  assert.ok(results.length, 'the corpus test ran first');
-  assert.equal(findingCases('F2').length, 0, findingMessage('F2'));
-});
-
-test('FINDING F3 (undocumented deviation; fails until compat.md documents it or the package decodes like JSON.parse): JSON that JSON.parse reads keeps a token on the local JWT path', () => {
-  assert.ok(results.length, 'the corpus test ran first');
-  assert.equal(findingCases('F3').length, 0, findingMessage('F3'));
+  assert.deepEqual((await client.m2m.createToken()).claims, JSON.parse(body).claims, 'Backend API response claims');
 });
