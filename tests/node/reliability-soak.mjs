@@ -43,14 +43,18 @@ export async function runSoak({ rounds, verifyPerRound, apiPerRound, warmupVerif
       return [seg({ ...JSON.parse(Buffer.from(h, 'base64url')), kid: `ins_soakUnknown${i}` }), p, s].join('.');
     });
 
+    const tTokens = Date.now();
     bundle = bundleSoakWorker();
+    const tBundle = Date.now();
     worker = await startSoakWorker(bundle);
+    const tWorker = Date.now();
     const info = await worker.dispatch('/setup', { apiUrl: ctx.url, secretKey: ctx.secretKey, jwtKey: keys.rsa.pem, sender, receiver,
       tokens: { distinct: distinctTokens, hot, minted, unknownKid, tampered } });
     info.inspector = worker.inspector;
     info.workerdPid = worker.pid;
     log(`soak: clerk-m2m-edge ${info.version} in workerd (pid ${worker.pid ?? 'unknown'}, inspector ${worker.inspector ? 'on' : 'unavailable'}); `
-      + `${distinct} distinct + 10 hot PEM tokens, 20 Backend API JWTs, 5 unknown-kid, 5 tampered`);
+      + `${distinct} distinct + 10 hot PEM tokens, 20 Backend API JWTs, 5 unknown-kid, 5 tampered; `
+      + `set-up ${((tTokens - started) / 1000).toFixed(1)} s, bundle ${((tBundle - tTokens) / 1000).toFixed(1)} s, workerd start ${((tWorker - tBundle) / 1000).toFixed(1)} s`);
     const tally = {};
     const add = (t) => { for (const [k, v] of Object.entries(t)) tally[k] = (tally[k] ?? 0) + v; };
     // The Backend API's request log keeps 10 000 entries: count by route after every round, then clear it.
@@ -77,7 +81,7 @@ export async function runSoak({ rounds, verifyPerRound, apiPerRound, warmupVerif
         apiPerSecond: nApi ? Math.round(nApi / (Math.max(1, t2 - t1) / 1000)) : null, at: Date.now() - started };
       samples.push(s);
       log(`soak: ${r === 0 ? 'warm-up' : `round ${r}`}: ${verified} verifications, ${apiCalls} API calls; ${fmtSample(s)}; `
-        + `${s.verifyPerSecond ?? '-'} verifications/s, ${s.apiPerSecond ?? '-'} API calls/s`);
+        + `${s.verifyPerSecond ?? '-'} verifications/s, ${s.apiPerSecond ?? '-'} API calls/s; t=${(s.at / 1000).toFixed(1)} s`);
     }
     return { samples, tally, seconds: (Date.now() - started) / 1000, info, requests, verified, apiCalls };
   } finally {

@@ -188,20 +188,27 @@ export async function startSoakWorker(bundle, { useInspector = true } = {}) {
     if (res.status !== 200) throw new Error(`worker ${path}: ${res.status} ${text}`);
     return JSON.parse(text);
   };
+  /** Waits for an inspector answer, giving the isolate requests to run meanwhile (workerd serves the inspector then). */
+  const nudged = async (promise) => {
+    let settled = false;
+    const p = promise.catch(() => null).finally(() => { settled = true; });
+    for (let i = 0; !settled && i < 200; i++) {
+      await dispatch('/memory');
+      await Promise.race([p, new Promise((r) => setTimeout(r, 10))]);
+    }
+    return p;
+  };
   /** One memory sample: isolate heap after a forced GC (inspector), workerd RSS, WASM memory. */
   const sample = async () => {
-    let heapUsed = null, heapTotal = null, wasmMemoryBytes;
-    // workerd runs the inspector's GC request when the isolate next runs: ask, then give it a request to run.
-    // Twice (full GCs can leave floating garbage), and the heap is read after the second.
-    for (let i = 0; i < 2; i++) {
-      const gc = cdp ? cdp.send('HeapProfiler.collectGarbage').catch(() => null) : null;
-      ({ wasmMemoryBytes } = await dispatch('/memory'));
-      await gc;
-    }
+    let heapUsed = null, heapTotal = null;
     if (cdp) {
-      const h = await cdp.send('Runtime.getHeapUsage').catch(() => null);
+      // Twice (a full GC can leave floating garbage); the heap is read after the second.
+      await nudged(cdp.send('HeapProfiler.collectGarbage'));
+      await nudged(cdp.send('HeapProfiler.collectGarbage'));
+      const h = await nudged(cdp.send('Runtime.getHeapUsage'));
       if (h) { heapUsed = h.usedSize; heapTotal = h.totalSize; }
     }
+    const { wasmMemoryBytes } = await dispatch('/memory');
     return { heapUsed, heapTotal, rss: pid ? rssBytes(pid) : null, wasmMemoryBytes };
   };
   return { dispatch, sample, pid, inspector: Boolean(cdp), dispose: async () => { cdp?.close(); await mf.dispose(); } };
