@@ -57,6 +57,12 @@ pub fn effective_timeout(call: TimeoutOverride, config: &ClientConfig) -> Option
     call.unwrap_or(config.timeout_ms)
 }
 
+/// A JSON safe integer ≥ 0, or an [`Error::InvalidArgument`] reading `<message> <MAX_SAFE_INTEGER>`.
+fn non_negative_integer(v: &Value, message: &str) -> Result<u64, Error> {
+    as_safe_integer(v)
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| Error::invalid_argument(format!("{message} {MAX_SAFE_INTEGER}")))
+}
 /// Parses a `timeoutMs` value (per call or client): `null`/`0` → `None`, else 1–[`MAX_TIMEOUT_MS`].
 pub fn parse_timeout(v: &Value) -> Result<Option<u32>, Error> {
     if v.is_null() {
@@ -188,15 +194,10 @@ impl ListParams {
                 "offset" => {
                     out.offset = match v {
                         Value::Null => None,
-                        _ => Some(
-                            as_safe_integer(v)
-                                .and_then(|n| u64::try_from(n).ok())
-                                .ok_or_else(|| {
-                                    Error::invalid_argument(format!(
-                                        "offset must be an integer between 0 and {MAX_SAFE_INTEGER}"
-                                    ))
-                                })?,
-                        ),
+                        _ => Some(non_negative_integer(
+                            v,
+                            "offset must be an integer between 0 and",
+                        )?),
                     }
                 }
                 "timeoutMs" => out.timeout_ms = Some(parse_timeout(v)?),
@@ -305,15 +306,10 @@ impl CreateParams {
                 "minRemainingTtlSeconds" => {
                     out.min_remaining_ttl_seconds = Some(match v {
                         Value::Null => None,
-                        _ => Some(
-                            as_safe_integer(v)
-                                .and_then(|n| u64::try_from(n).ok())
-                                .ok_or_else(|| {
-                                    Error::invalid_argument(format!(
-                                        "minRemainingTtlSeconds must be null or an integer between 0 and {MAX_SAFE_INTEGER}"
-                                    ))
-                                })?,
-                        ),
+                        _ => Some(non_negative_integer(
+                            v,
+                            "minRemainingTtlSeconds must be null or an integer between 0 and",
+                        )?),
                     })
                 }
                 "timeoutMs" => out.timeout_ms = Some(parse_timeout(v)?),
