@@ -96,7 +96,7 @@ pub fn check_transport(config: &ClientConfig, url: &str) -> Result<(), Error> {
         return Ok(());
     }
     Err(Error::configuration(format!(
-        "Refusing to send a Clerk secret key over plain http to {}; use https or set allowInsecureHttp: true",
+        "Refusing to send a Clerk secret (a key or a token) over plain http to {}; use https or set allowInsecureHttp: true",
         parsed.host
     )))
 }

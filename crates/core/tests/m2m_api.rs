@@ -1531,7 +1531,7 @@ fn insecure_http_is_refused_for_secrets_before_any_request() {
     };
     let fake = Fake::new();
     let msg = configuration(block_on(list(&fake, &cfg, &json!({"subject": "mch_1"}))));
-    assert_eq!(msg, "Refusing to send a Clerk secret key over plain http to bapi.internal; use https or set allowInsecureHttp: true");
+    assert_eq!(msg, "Refusing to send a Clerk secret (a key or a token) over plain http to bapi.internal; use https or set allowInsecureHttp: true");
     configuration(block_on(create_token(&fake, &cfg, &Value::Null)));
     configuration(block_on(revoke_token(
         &fake,

@@ -309,7 +309,7 @@ fn check_transport_rules() {
     let err = check_transport(&strict, "http://api.clerk.com/v1/jwks").unwrap_err();
     assert_eq!(
         err,
-        Error::configuration("Refusing to send a Clerk secret key over plain http to api.clerk.com; use https or set allowInsecureHttp: true")
+        Error::configuration("Refusing to send a Clerk secret (a key or a token) over plain http to api.clerk.com; use https or set allowInsecureHttp: true")
     );
     assert!(check_transport(&lax, "http://api.clerk.com/v1/jwks").is_ok());
     assert!(matches!(
