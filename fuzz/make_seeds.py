@@ -68,16 +68,19 @@ for name, text in {
 write("token_parse", "segments", b'{"alg":"RS256"}\xff{"sub":"mch_1","exp":1e308}\xffsig')
 
 # jwt_verify raw mode: [flags, ratio-byte (1: no random clock), clock index (0: reference now),
-# ratio-byte (1: frozen clock)] + [number of scripted JWKS responses (0: the fixture JWKS), only with key
-# source 3] + token. flags: bits 0-1 verdict, 2-3 key source, 4 structured, 5 verify twice.
-def raw(flags: int, token: str) -> bytes:
+# ratio-byte (1: frozen clock)] + [number of scripted JWKS responses (0: the fixture JWKS), ratio-byte
+# (1: no concurrent second call); only with key source 3] + token.
+# flags: bits 0-1 verdict, 2-3 key source, 4 structured, 5 verify twice.
+def raw(flags: int, token: str, concurrent: bool = False) -> bytes:
     remote = (flags >> 2) & 3 == 3
-    return bytes([flags, 1, 0, 1] + ([0] if remote else [])) + token.encode()
+    extra = ([0, 0, 1, 1, 1] if concurrent else [0, 1]) if remote else []
+    return bytes([flags, 1, 0, 1] + extra) + token.encode()
 
 write("jwt_verify", "real-pem", raw(0b0000_0011, TOKENS["m2m"]))
 write("jwt_verify", "real-jwks-twice", raw(0b0010_0111, TOKENS["m2m-scopes"]))
 write("jwt_verify", "real-jwk-rs384", raw(0b0000_1011, TOKENS["m2m-rs384"]))
 write("jwt_verify", "real-remote", raw(0b0000_1111, TOKENS["m2m"]))
+write("jwt_verify", "real-remote-concurrent", raw(0b0000_1111, TOKENS["m2m"], concurrent=True))
 write("jwt_verify", "valid-expired", raw(0b0000_0000, TOKENS["m2m-expired"]))
 write("jwt_verify", "invalid-other-key", raw(0b0000_0001, TOKENS["m2m-other-key"]))
 write("jwt_verify", "throws", raw(0b0000_0010, TOKENS["m2m"]))

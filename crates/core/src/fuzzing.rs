@@ -104,6 +104,59 @@ struct Fake {
     /// The answer to every other request.
     other: Result<HttpResponse, TransportError>,
     sent: RefCell<Vec<HttpRequest>>,
+    /// How often `send` and `sleep` return `Pending` before completing (lets concurrent calls interleave).
+    send_yields: u8,
+    sleep_yields: u8,
+}
+
+/// Returns `Pending` `n` times (waking itself each time), then completes.
+struct YieldNow(u8);
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Polls `a` and `b` in turn until both are done; `b` is dropped unfinished after `drop_b_after` polls
+/// (a caller that went away mid-verification). A pair still pending after many polls is a hang.
+fn join_or_drop<A: Future, B: Future>(
+    a: A,
+    b: B,
+    drop_b_after: Option<u32>,
+) -> (A::Output, Option<B::Output>) {
+    let mut a = pin!(a);
+    let mut b = Some(Box::pin(b));
+    let mut cx = Context::from_waker(Waker::noop());
+    let (mut out_a, mut out_b) = (None, None);
+    for poll in 0..10_000u32 {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(&mut cx) {
+                out_a = Some(v);
+            }
+        }
+        if let Some(fut) = b.as_mut() {
+            if drop_b_after.is_some_and(|n| poll >= n) {
+                b = None;
+            } else if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                out_b = Some(v);
+                b = None;
+            }
+        }
+        if b.is_none() {
+            if let Some(v) = out_a.take() {
+                return (v, out_b);
+            }
+        }
+    }
+    panic!("two concurrent calls still pending after 10000 polls: a hang");
 }
 
 impl Fake {
@@ -116,6 +169,8 @@ impl Fake {
             jwks_default: Ok(json_response(200, &fixture_jwks().to_string())),
             other: Ok(json_response(200, &token_json().to_string())),
             sent: RefCell::new(Vec::new()),
+            send_yields: 0,
+            sleep_yields: 0,
         }
     }
 
@@ -143,6 +198,7 @@ impl Clock for Fake {
 
 impl Timer for Fake {
     async fn sleep(&self, ms: u32) {
+        YieldNow(self.sleep_yields).await;
         self.now.set(self.now.get().saturating_add(u64::from(ms)));
     }
 }
@@ -151,6 +207,7 @@ impl HttpClient for Fake {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let jwks = is_jwks_url(&request.url);
         self.sent.borrow_mut().push(request);
+        YieldNow(self.send_yields).await;
         if jwks {
             let scripted = self.jwks.borrow_mut().pop_front();
             scripted.unwrap_or_else(|| self.jwks_default.clone())
@@ -854,6 +911,20 @@ pub fn jwt_verify(data: &[u8]) {
         }
         *fake.jwks.borrow_mut() = script;
     }
+    // With the JWKS endpoint: maybe a second, concurrent verification of the same token (single-flight
+    // fetches, bounded waits, a caller dropped mid-fetch).
+    let concurrent = if config.jwt_key.is_none() && chance(&mut u, 1, 2) {
+        fake.send_yields = u.int_in_range(0..=3).unwrap_or(0);
+        fake.sleep_yields = u.int_in_range(0..=3).unwrap_or(0);
+        let drop_after = if chance(&mut u, 1, 3) {
+            Some(u.int_in_range(0..=8).unwrap_or(0))
+        } else {
+            None
+        };
+        Some(drop_after)
+    } else {
+        None
+    };
     let token = if flags & 0x10 != 0 {
         structured_token(&mut u, now)
     } else {
@@ -876,9 +947,23 @@ pub fn jwt_verify(data: &[u8]) {
 
     // Deterministic per input: no key set cached by an earlier input.
     crate::jwks::cache::clear();
+    let mut results = Vec::new();
+    if let Some(drop_after) = concurrent {
+        let (a, b) = join_or_drop(
+            crate::verify::verify(&fake, &config, &opts, &params),
+            crate::verify::verify(&fake, &config, &opts, &params),
+            drop_after,
+        );
+        results.push(a);
+        results.extend(b);
+    }
     let rounds = if flags & 0x20 != 0 { 2 } else { 1 };
     for _ in 0..rounds {
-        let result = block_on(crate::verify::verify(&fake, &config, &opts, &params));
+        results.push(block_on(crate::verify::verify(
+            &fake, &config, &opts, &params,
+        )));
+    }
+    for result in results {
         let local = !fake.sent_to_backend_api();
         debug(|| {
             let outcome = match &result {
@@ -1054,6 +1139,21 @@ fn check_rsa_key(key: &RsaPublicKey) {
         "accepted an exponent as long as the modulus"
     );
     let _ = format!("{key:?}");
+    // The pure-Rust verifier on every accepted key, with signatures no key may accept (0, 1, n, all ones).
+    #[cfg(feature = "rust-crypto")]
+    {
+        let len = key.n.len();
+        let mut one = vec![0u8; len];
+        if let Some(last) = one.last_mut() {
+            *last = 1;
+        }
+        for signature in [vec![0u8; len], one, key.n.clone(), vec![0xff; len]] {
+            for alg in [RsaAlgorithm::Rs256, RsaAlgorithm::Rs512] {
+                let verdict = real_verify(alg, key, b"fuzz", &signature);
+                assert_ne!(verdict, Ok(true), "a constant signature verified");
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
