@@ -107,32 +107,39 @@ pub async fn list<P: HttpClient + Clock + Timer>(
 }
 
 /// One `POST` whose answer is a token object: the shared tail of `createToken`, `revokeToken` and opaque
-/// `verify`. Never retried: a POST may already have taken effect.
-#[allow(clippy::too_many_arguments)]
+/// `verify`.
+struct TokenPost<'a> {
+    segments: &'a [&'a str],
+    machine_secret_key: Option<&'a Secret>,
+    body: String,
+    /// The body carries a secret (the token of `verify`): the transport rule applies even without a key.
+    body_is_secret: bool,
+    timeout_ms: TimeoutOverride,
+    /// The response must carry `token` (create).
+    require_token: bool,
+}
+
+/// Sends a [`TokenPost`] once (a POST may already have taken effect, so it is never retried) and decodes the
+/// token object.
 async fn post_for_token<P: HttpClient>(
     p: &P,
     config: &ClientConfig,
-    segments: &[&str],
-    machine_secret_key: Option<&Secret>,
-    body: String,
-    body_is_secret: bool,
-    timeout_ms: TimeoutOverride,
-    require_token: bool,
+    post: TokenPost<'_>,
 ) -> Result<M2mToken, Error> {
-    let url = endpoint_url(config, segments)?;
-    let bearer = config.m2m_bearer(machine_secret_key);
-    let timeout = effective_timeout(timeout_ms, config);
+    let url = endpoint_url(config, post.segments)?;
+    let bearer = config.m2m_bearer(post.machine_secret_key);
+    let timeout = effective_timeout(post.timeout_ms, config);
     let request = build_request(
         config,
         Method::Post,
         url,
         bearer,
-        Some(body),
-        body_is_secret,
+        Some(post.body),
+        post.body_is_secret,
         timeout,
     )?;
     let response = send_once(p, request).await?;
-    wire::decode_response(&response, |v| wire::decode_token(v, require_token))
+    wire::decode_response(&response, |v| wire::decode_token(v, post.require_token))
 }
 
 /// `m2m.createToken(params?)`: `POST {apiUrl}/m2m_tokens` with the body of [`wire::create_body`].
@@ -143,19 +150,15 @@ pub async fn create_token<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = CreateParams::parse(params)?;
-    let body = wire::create_body(&params);
-    let key = params.machine_secret_key.as_ref();
-    post_for_token(
-        p,
-        config,
-        &["m2m_tokens"],
-        key,
-        body,
-        false,
-        params.timeout_ms,
-        true,
-    )
-    .await
+    let post = TokenPost {
+        segments: &["m2m_tokens"],
+        machine_secret_key: params.machine_secret_key.as_ref(),
+        body: wire::create_body(&params),
+        body_is_secret: false,
+        timeout_ms: params.timeout_ms,
+        require_token: true,
+    };
+    post_for_token(p, config, post).await
 }
 
 /// `m2m.revokeToken(params)`: `POST {apiUrl}/m2m_tokens/{m2mTokenId}/revoke` with
@@ -166,20 +169,15 @@ pub async fn revoke_token<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = RevokeParams::parse(params)?;
-    let body = wire::revoke_body(params.revocation_reason.as_deref());
-    let segments = ["m2m_tokens", params.m2m_token_id.as_str(), "revoke"];
-    let key = params.machine_secret_key.as_ref();
-    post_for_token(
-        p,
-        config,
-        &segments,
-        key,
-        body,
-        false,
-        params.timeout_ms,
-        false,
-    )
-    .await
+    let post = TokenPost {
+        segments: &["m2m_tokens", params.m2m_token_id.as_str(), "revoke"],
+        machine_secret_key: params.machine_secret_key.as_ref(),
+        body: wire::revoke_body(params.revocation_reason.as_deref()),
+        body_is_secret: false,
+        timeout_ms: params.timeout_ms,
+        require_token: false,
+    };
+    post_for_token(p, config, post).await
 }
 
 /// The Backend API half of `m2m.verify(params)`: `POST {apiUrl}/m2m_tokens/verify` with `{"token": …}`.
@@ -190,18 +188,13 @@ pub async fn verify_opaque<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let params = VerifyParams::parse(params)?;
-    let body = wire::verify_body(params.token.expose());
-    let segments = ["m2m_tokens", "verify"];
-    let key = params.machine_secret_key.as_ref();
-    post_for_token(
-        p,
-        config,
-        &segments,
-        key,
-        body,
-        true,
-        params.timeout_ms,
-        false,
-    )
-    .await
+    let post = TokenPost {
+        segments: &["m2m_tokens", "verify"],
+        machine_secret_key: params.machine_secret_key.as_ref(),
+        body: wire::verify_body(params.token.expose()),
+        body_is_secret: true,
+        timeout_ms: params.timeout_ms,
+        require_token: false,
+    };
+    post_for_token(p, config, post).await
 }
