@@ -77,8 +77,8 @@ async fn crypto_key(
         let _ = Reflect::set(o, &k.into(), v);
     };
     set(&jwk, "kty", &"RSA".into());
-    set(&jwk, "n", &base64url(&key.n).into());
-    set(&jwk, "e", &base64url(&key.e).into());
+    set(&jwk, "n", &clerk_m2m_core::base64url::encode(&key.n).into());
+    set(&jwk, "e", &clerk_m2m_core::base64url::encode(&key.e).into());
     let algorithm = Object::new();
     set(&algorithm, "name", &"RSASSA-PKCS1-v1_5".into());
     set(&algorithm, "hash", &alg.hash_name().into());
@@ -113,23 +113,6 @@ impl SignatureVerifier for WebPlatform {
         let verdict = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
         Ok(verdict.as_bool() == Some(true))
     }
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

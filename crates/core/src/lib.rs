@@ -8,7 +8,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod authenticate;
-mod base64url;
+pub mod base64url;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fuzzing")]
