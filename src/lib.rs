@@ -11,13 +11,16 @@ mod webcrypto;
 #[path = "../crates/core/tests/jwt_common/wycheproof.rs"]
 mod wycheproof_vectors;
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use clerk_m2m_core::jwt::JwtOptions;
+use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
+use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -37,10 +40,16 @@ struct Shared {
     fetch: Option<Function>,
 }
 
+/// Verifications waiting for JS to check their signature, by handle. More than this many unfinished ones
+/// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
+const MAX_PENDING_SIGNATURES: usize = 4096;
+
 /// One configured client; `createClerkClient` in js/api.js wraps it.
 #[wasm_bindgen]
 pub struct Client {
     shared: Rc<Shared>,
+    pending: RefCell<BTreeMap<u32, PendingSignature>>,
+    next_handle: Cell<u32>,
 }
 
 #[wasm_bindgen]
@@ -63,6 +72,8 @@ impl Client {
         let (config, jwt) = resolve().map_err(|e| error_to_js(&e))?;
         Ok(Client {
             shared: Rc::new(Shared { config, jwt, fetch }),
+            pending: RefCell::new(BTreeMap::new()),
+            next_handle: Cell::new(0),
         })
     }
 
@@ -72,7 +83,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::list(&p, &shared.config, &params)
                     .await
-                    .map(|page| page.to_public_json())
+                    .map(|page| CallOutput::Json(page.to_public_json()))
             })
         })
     }
@@ -84,7 +95,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| t.to_public_json())
+                    .map(|t| CallOutput::Json(t.to_public_json()))
             })
         })
     }
@@ -96,7 +107,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| t.to_public_json())
+                    .map(|t| CallOutput::Json(t.to_public_json()))
             })
         })
     }
@@ -114,28 +125,113 @@ impl Client {
                     &options,
                 )
                 .await
-                .map(|state| state.to_public_json())
+                .map(|state| CallOutput::Json(state.to_public_json()))
             })
         })
     }
 
-    /// `m2m.verify(params)`.
+    /// `m2m.verify(params)`, all of it in Rust (JWKS fetches, key imports, opaque tokens).
     pub fn verify(&self, params: JsValue) -> Promise {
         self.call(params, |p, shared, params| {
             Box::pin(async move {
-                clerk_m2m_core::verify::verify(&p, &shared.config, &shared.jwt, &params)
+                clerk_m2m_core::verify::verify_shared(&p, &shared.config, &shared.jwt, &params)
                     .await
-                    .map(|t| t.to_public_json())
+                    .map(CallOutput::Verification)
             })
         })
     }
+
+    /// `m2m.verify(params)` without a promise, for a local JWT whose key (and imported `CryptoKey`) is at
+    /// hand. Returns the result (a verified-token cache hit), or `[handle, cryptoKey, signature, signedData]`
+    /// for JS to check with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined`
+    /// when [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a
+    /// failed check. `token` is given alone when `params` is exactly `{ token }` (no conversion needed).
+    #[wasm_bindgen(js_name = verifyNow)]
+    pub fn verify_now(&self, token: Option<String>, params: JsValue) -> Result<JsValue, JsValue> {
+        let params = match token {
+            Some(token) => {
+                let mut map = serde_json::Map::new();
+                map.insert("token".to_owned(), Value::String(token));
+                Value::Object(map)
+            }
+            None => split_signal(&params).map_err(|e| error_to_js(&e))?.0,
+        };
+        let shared = &self.shared;
+        let route = clerk_m2m_core::verify::prepare(&shared.config, &shared.jwt, &params, now_ms());
+        match route.map_err(|e| error_to_js(&e))? {
+            Route::Local(Prepared::Done(outcome)) => verification_to_js(outcome),
+            Route::Local(Prepared::Signature(pending)) => Ok(self.hand_out(pending)),
+            Route::Local(Prepared::NeedsKey(_)) | Route::BackendApi => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Finishes a [`Client::verify_now`] handle with `crypto.subtle.verify`'s answer (`verdict`), or what it
+    /// threw (`error`, not `undefined`). `undefined` when the handle is unknown (dropped): run `verify`.
+    #[wasm_bindgen(js_name = verifyFinish)]
+    pub fn verify_finish(
+        &self,
+        handle: u32,
+        verdict: JsValue,
+        error: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let Some(pending) = self.pending.borrow_mut().remove(&handle) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let verdict = if error.is_undefined() {
+            Ok(verdict.as_bool() == Some(true))
+        } else {
+            Err(webcrypto::js_message(&error))
+        };
+        verification_to_js(pending.finish(verdict, now_ms(), &self.shared.jwt))
+    }
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn verification_to_js(outcome: Result<Rc<Verification>, Error>) -> Result<JsValue, JsValue> {
+    match outcome {
+        Ok(v) => Ok(js_sys::JSON::parse(&v.json).unwrap_or(JsValue::NULL)),
+        Err(e) => Err(error_to_js(&e)),
+    }
+}
+
+/// What a call resolves to, before it becomes a JS value.
+enum CallOutput {
+    Json(Value),
+    /// A verification carries its JSON text already.
+    Verification(Rc<Verification>),
 }
 
 /// The future of one call. Boxed so that `future_to_promise` and the conversion around it are compiled once,
 /// not once per method.
-type CallFuture = Pin<Box<dyn Future<Output = Result<Value, Error>>>>;
+type CallFuture = Pin<Box<dyn Future<Output = Result<CallOutput, Error>>>>;
 
 impl Client {
+    /// Keeps `pending` until JS brings the signature check's answer; returns what JS needs to check it, or
+    /// `undefined` (run `verify`) when the key was never imported into a `CryptoKey`.
+    fn hand_out(&self, pending: PendingSignature) -> JsValue {
+        let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
+        else {
+            return JsValue::UNDEFINED;
+        };
+        let handle = self.next_handle.get().wrapping_add(1);
+        self.next_handle.set(handle);
+        let out = Array::of4(
+            &handle.into(),
+            &crypto_key,
+            &Uint8Array::from(pending.signature()),
+            &Uint8Array::from(pending.signed_data()),
+        );
+        let mut waiting = self.pending.borrow_mut();
+        if waiting.len() >= MAX_PENDING_SIGNATURES {
+            waiting.pop_first();
+        }
+        waiting.insert(handle, pending);
+        out.into()
+    }
+
     /// Runs one call: converts the params (taking out `signal`), runs the core future, converts the outcome.
     /// Every failure, including a bad argument, becomes a rejection, never a synchronous throw.
     fn call(
@@ -159,7 +255,8 @@ impl Client {
                 signal,
             };
             match run(platform, shared, params).await {
-                Ok(value) => Ok(json_to_js(&value)),
+                Ok(CallOutput::Json(value)) => Ok(json_to_js(&value)),
+                Ok(CallOutput::Verification(v)) => verification_to_js(Ok(v)),
                 Err(e) => Err(error_to_js(&e)),
             }
         })

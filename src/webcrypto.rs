@@ -2,7 +2,6 @@
 //! warm verification costs one `crypto.subtle.verify` and nothing else.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use clerk_m2m_core::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
 use js_sys::{Array, Object, Promise, Reflect};
@@ -38,8 +37,40 @@ extern "C" {
 /// attacker-chosen JWKs, which never get this far anyway.
 const MAX_CACHED_KEYS: usize = 64;
 
+/// An imported key. Found by a linear scan comparing key bytes: with a handful of keys that is cheaper than
+/// hashing a modulus per verification.
+struct ImportedKey {
+    key: RsaPublicKey,
+    alg: RsaAlgorithm,
+    crypto_key: JsValue,
+}
+
 thread_local! {
-    static KEYS: RefCell<HashMap<(RsaPublicKey, RsaAlgorithm), JsValue>> = RefCell::new(HashMap::new());
+    static KEYS: RefCell<Vec<ImportedKey>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import.
+pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<JsValue> {
+    KEYS.with(|cell| {
+        cell.borrow()
+            .iter()
+            .find(|k| k.alg == alg && k.key == *key)
+            .map(|k| k.crypto_key.clone())
+    })
+}
+
+fn remember(alg: RsaAlgorithm, key: &RsaPublicKey, crypto_key: JsValue) {
+    KEYS.with(|cell| {
+        let mut keys = cell.borrow_mut();
+        if keys.len() >= MAX_CACHED_KEYS {
+            keys.clear();
+        }
+        keys.push(ImportedKey {
+            key: key.clone(),
+            alg,
+            crypto_key,
+        });
+    });
 }
 
 fn subtle() -> Result<Subtle, String> {
@@ -53,7 +84,7 @@ fn subtle() -> Result<Subtle, String> {
     Ok(subtle.unchecked_into())
 }
 
-fn js_message(e: &JsValue) -> String {
+pub(crate) fn js_message(e: &JsValue) -> String {
     // "<name>: <message>", like String(error) in JS, which is what the reference embeds in E10.
     let get = |k: &str| Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());
     match (get("name"), get("message")) {
@@ -68,8 +99,7 @@ async fn crypto_key(
     alg: RsaAlgorithm,
     key: &RsaPublicKey,
 ) -> Result<JsValue, String> {
-    let cache_key = (key.clone(), alg);
-    if let Some(found) = KEYS.with(|k| k.borrow().get(&cache_key).cloned()) {
+    if let Some(found) = cached_crypto_key(alg, key) {
         return Ok(found);
     }
     let jwk = Object::new();
@@ -87,13 +117,7 @@ async fn crypto_key(
         .import_key("jwk", &jwk, &algorithm, false, &usages)
         .map_err(|e| js_message(&e))?;
     let imported = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
-    KEYS.with(|k| {
-        let mut keys = k.borrow_mut();
-        if keys.len() >= MAX_CACHED_KEYS {
-            keys.clear();
-        }
-        keys.insert(cache_key, imported.clone());
-    });
+    remember(alg, key, imported.clone());
     Ok(imported)
 }
 

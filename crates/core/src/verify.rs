@@ -2,42 +2,92 @@
 //! `sub` starts with `mch_`) is verified locally, with no Backend API request; anything else, malformed
 //! JWTs and JWTs of other subjects included, goes to `POST /m2m_tokens/verify`.
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::jwt::{verify_decoded, verify_m2m_jwt, JwtOptions, VerifyCallOptions};
+use crate::jwt::{
+    complete, prepare_m2m_jwt, JwtOptions, Prepared, Verification, VerifyCallOptions,
+};
 use crate::machine::decoded_m2m_jwt;
 use crate::params::VerifyParams;
 use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 
-/// `m2m.verify({ token, machineSecretKey?, audience?, clockSkewInMs?, skipJwksCache?, timeoutMs? })`.
+/// Where `m2m.verify(params)` goes, decided without I/O.
+#[derive(Debug)]
+pub enum Route {
+    /// Not a local M2M JWT: `POST /m2m_tokens/verify` decides.
+    BackendApi,
+    /// A local M2M JWT, as far as it got without I/O (possibly finished).
+    Local(Prepared),
+}
+
+/// Routes `m2m.verify(params)` and runs every local step that needs no I/O, at `now_ms`.
 ///
 /// The JWT options are validated whatever the token (a bad `audience` is an [`Error::InvalidArgument`]
 /// even for an opaque token); on the JWT path `machineSecretKey` and `timeoutMs` are accepted and unused
 /// (the JWKS request has its own `jwksTimeoutMs`).
+pub fn prepare(
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    params: &Value,
+    now_ms: u64,
+) -> Result<Route, Error> {
+    if !params.is_object() {
+        // The Backend API path owns the message for a params value that is not an object.
+        return Ok(Route::BackendApi);
+    }
+    let call = VerifyCallOptions::from_params(params)?;
+    let Some(token) = params.get("token").and_then(Value::as_str) else {
+        return Ok(Route::BackendApi);
+    };
+    // A token in the verified-token cache was verified as an M2M JWT: no need to decode it to route.
+    let hit = jwt_options.verified_tokens.get(token);
+    let decoded = match hit {
+        Some(_) => None,
+        None => match decoded_m2m_jwt(token) {
+            Some(decoded) => Some(decoded),
+            None => return Ok(Route::BackendApi),
+        },
+    };
+    VerifyParams::parse(params)?;
+    Ok(Route::Local(prepare_m2m_jwt(
+        config,
+        jwt_options,
+        token,
+        hit,
+        decoded,
+        &call,
+        now_ms,
+    )))
+}
+
+/// `m2m.verify({ token, machineSecretKey?, audience?, clockSkewInMs?, skipJwksCache?, timeoutMs? })`.
 pub async fn verify<P: HttpClient + Clock + Timer + SignatureVerifier>(
     p: &P,
     config: &ClientConfig,
     jwt_options: &JwtOptions,
     params: &Value,
 ) -> Result<M2mToken, Error> {
-    if !params.is_object() {
-        // The Backend API path owns the message for a params value that is not an object.
-        return crate::m2m::verify_opaque(p, config, params).await;
+    verify_shared(p, config, jwt_options, params)
+        .await
+        .map(Verification::into_token)
+}
+
+/// [`verify`], with the result as the verified-token cache shares it (its JSON text written once).
+pub async fn verify_shared<P: HttpClient + Clock + Timer + SignatureVerifier>(
+    p: &P,
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    params: &Value,
+) -> Result<Rc<Verification>, Error> {
+    match prepare(config, jwt_options, params, p.now_ms())? {
+        Route::Local(prepared) => complete(p, config, jwt_options, prepared).await,
+        Route::BackendApi => crate::m2m::verify_opaque(p, config, params)
+            .await
+            .map(|token| Rc::new(Verification::new(token))),
     }
-    let call = VerifyCallOptions::from_params(params)?;
-    if let Some(token) = params.get("token").and_then(Value::as_str) {
-        // A token in the verified-token cache was verified as an M2M JWT: no need to decode it to route.
-        if jwt_options.verified_tokens.contains(token) {
-            VerifyParams::parse(params)?;
-            return verify_m2m_jwt(p, config, jwt_options, token, &call).await;
-        }
-        if let Some(decoded) = decoded_m2m_jwt(token) {
-            VerifyParams::parse(params)?;
-            return verify_decoded(p, config, jwt_options, token, decoded, &call).await;
-        }
-    }
-    crate::m2m::verify_opaque(p, config, params).await
 }

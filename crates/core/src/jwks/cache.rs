@@ -186,6 +186,44 @@ fn entry_to_key(entry: &Result<JwkKey, String>) -> Result<JwkKey, Error> {
         .map_err(|why| errors::signature_error("jwk-invalid", &why))
 }
 
+/// The key for `kid` when the cached key set decides it without a fetch (a fresh set, or a stale one while
+/// refreshes fail; an unknown kid during the cooldown is E4); `None` when a fetch is due.
+pub(crate) fn cached_remote(
+    config: &ClientConfig,
+    opts: &JwtOptions,
+    secret: &Secret,
+    kid: &str,
+    now: u64,
+) -> Option<Result<JwkKey, Error>> {
+    cached_in(&scope_for(config, secret, now, opts), opts, kid, now)
+}
+
+fn cached_in(
+    scope: &Scope,
+    opts: &JwtOptions,
+    kid: &str,
+    now: u64,
+) -> Option<Result<JwkKey, Error>> {
+    let st = scope.state.borrow();
+    let keys = st.keys.as_ref()?;
+    let age = now.saturating_sub(st.fetched_at);
+    let within =
+        |since: Option<u64>| since.is_some_and(|t| now.saturating_sub(t) < opts.jwks_cooldown_ms);
+    let failing = within(st.failed_at);
+    let horizon = opts
+        .jwks_cache_ttl_ms
+        .saturating_add(opts.jwks_stale_if_error_ms);
+    if age >= opts.jwks_cache_ttl_ms && !(failing && age < horizon) {
+        return None;
+    }
+    match keys.get(kid) {
+        Some(entry) => Some(entry_to_key(entry)),
+        // One refetch per cooldown; none while refreshes are failing.
+        None if within(st.unknown_kid_fetch_at) || failing => Some(Err(errors::unknown_kid(kid))),
+        None => None,
+    }
+}
+
 /// The key for `kid` from the instance's JWKS (E3–E7, E4 for an unknown kid).
 pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
     p: &P,
@@ -201,23 +239,8 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
         .jwks_cache_ttl_ms
         .saturating_add(opts.jwks_stale_if_error_ms);
     if !skip_cache {
-        let st = scope.state.borrow();
-        if let Some(keys) = &st.keys {
-            let age = now.saturating_sub(st.fetched_at);
-            let within = |since: Option<u64>| {
-                since.is_some_and(|t| now.saturating_sub(t) < opts.jwks_cooldown_ms)
-            };
-            let failing = within(st.failed_at);
-            if age < opts.jwks_cache_ttl_ms || (failing && age < horizon) {
-                match keys.get(kid) {
-                    Some(entry) => return entry_to_key(entry),
-                    // One refetch per cooldown; none while refreshes are failing.
-                    None if within(st.unknown_kid_fetch_at) || failing => {
-                        return Err(errors::unknown_kid(kid))
-                    }
-                    None => {}
-                }
-            }
+        if let Some(key) = cached_in(&scope, opts, kid, now) {
+            return key;
         }
     }
     // Only a fetch needs the URL (the scope is keyed by apiUrl and apiVersion themselves).

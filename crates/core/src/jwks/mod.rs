@@ -6,7 +6,6 @@ mod der;
 pub mod key;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::config::{ClientConfig, Secret};
@@ -20,22 +19,25 @@ pub use key::{JwkKey, KeySet, LocalKeys};
 /// Parsed `jwtKey`s are kept per text; a handful of distinct keys per isolate is the norm.
 const MAX_LOCAL_KEYS: usize = 16;
 
+type ParsedLocalKeys = Rc<Result<LocalKeys, String>>;
+
 thread_local! {
-    static LOCAL: RefCell<HashMap<String, Rc<Result<LocalKeys, String>>>> = RefCell::new(HashMap::new());
+    // A short list compared by text: cheaper than hashing a PEM on every verification.
+    static LOCAL: RefCell<Vec<(String, ParsedLocalKeys)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The `jwtKey`, parsed once per distinct text (failures included, so garbage is not re-parsed per token).
-fn local_keys(text: &str) -> Rc<Result<LocalKeys, String>> {
+fn local_keys(text: &str) -> ParsedLocalKeys {
     LOCAL.with(|cell| {
-        if let Some(parsed) = cell.borrow().get(text) {
+        if let Some((_, parsed)) = cell.borrow().iter().find(|(t, _)| t == text) {
             return parsed.clone();
         }
         let parsed = Rc::new(key::parse_jwt_key(text));
-        let mut map = cell.borrow_mut();
-        if map.len() >= MAX_LOCAL_KEYS {
-            map.clear();
+        let mut list = cell.borrow_mut();
+        if list.len() >= MAX_LOCAL_KEYS {
+            list.clear();
         }
-        map.insert(text.to_owned(), parsed.clone());
+        list.push((text.to_owned(), parsed.clone()));
         parsed
     })
 }
@@ -57,9 +59,27 @@ pub async fn resolve_key<P: HttpClient + Clock + Timer>(
     kid: &str,
     skip_jwks_cache: bool,
 ) -> Result<JwkKey, Error> {
+    if let Some(key) = resolve_key_now(config, opts, kid, skip_jwks_cache, p.now_ms()) {
+        return key;
+    }
+    match non_empty(config.secret_key.as_ref()) {
+        Some(secret) => cache::resolve_remote(p, config, opts, secret, kid, skip_jwks_cache).await,
+        None => Err(errors::no_key_source()),
+    }
+}
+
+/// [`resolve_key`] without I/O: the key (or the error) when the `jwtKey` or the cached JWKS decides it,
+/// `None` when the JWKS must be fetched.
+pub fn resolve_key_now(
+    config: &ClientConfig,
+    opts: &JwtOptions,
+    kid: &str,
+    skip_jwks_cache: bool,
+    now_ms: u64,
+) -> Option<Result<JwkKey, Error>> {
     if let Some(jwt_key) = non_empty(config.jwt_key.as_ref()) {
         let parsed = local_keys(jwt_key.expose());
-        return match &*parsed {
+        return Some(match &*parsed {
             Ok(LocalKeys::Single(k)) => Ok(k.clone()),
             Ok(LocalKeys::Set(set)) => match set.get(kid) {
                 Some(Ok(k)) => Ok(k.clone()),
@@ -70,10 +90,11 @@ pub async fn resolve_key<P: HttpClient + Clock + Timer>(
                 "jwt-key-invalid",
                 &format!("jwtKey cannot be used: {why}"),
             )),
-        };
+        });
     }
     match non_empty(config.secret_key.as_ref()) {
-        Some(secret) => cache::resolve_remote(p, config, opts, secret, kid, skip_jwks_cache).await,
-        None => Err(errors::no_key_source()),
+        Some(_) if skip_jwks_cache => None,
+        Some(secret) => cache::cached_remote(config, opts, secret, kid, now_ms),
+        None => Some(Err(errors::no_key_source())),
     }
 }

@@ -13,9 +13,9 @@ pub mod options;
 mod pipeline;
 pub mod verified;
 
-pub use cache::VerifiedTokenCache;
+pub use cache::{Verification, VerifiedTokenCache};
 pub use claims::DEFAULT_CLOCK_SKEW_MS;
 pub use options::{JwtOptions, VerifyCallOptions};
-pub(crate) use pipeline::verify_decoded;
-pub use pipeline::verify_m2m_jwt;
+pub(crate) use pipeline::{complete, prepare_m2m_jwt};
+pub use pipeline::{verify_m2m_jwt, PendingKey, PendingSignature, Prepared};
 pub use verified::VerifiedToken;
