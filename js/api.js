@@ -40,15 +40,15 @@ export function createClerkClient(options = {}) {
     try {
       outcome = client.verifyNow(onlyToken(params), params);
       if (Array.isArray(outcome)) {
-        const [handle, key, signature, signedData] = outcome;
+        // [handle, cryptoKey, signature, signedData]
         let verdict;
         let error;
         try {
-          verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, signedData);
+          verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', outcome[1], outcome[2], outcome[3]);
         } catch (e) {
           error = e ?? null;
         }
-        outcome = client.verifyFinish(handle, verdict, error);
+        outcome = client.verifyFinish(outcome[0], verdict, error);
       }
     } catch (e) {
       throw liftError(e, isObject(params) ? params.signal : undefined);
@@ -124,13 +124,18 @@ function pagePromise(start, iterate) {
   };
 }
 
-/** `params.token` when `params` is a plain `{ token: string }` and nothing else: it then crosses as a string. */
+const utf8 = new TextEncoder();
+
+/**
+ * `params.token` as UTF-8 when `params` is a plain `{ token: string }` and nothing else: then only the token
+ * crosses, copied natively (a string argument would be copied character by character in JS).
+ */
 function onlyToken(params) {
   if (!isObject(params) || Object.getPrototypeOf(params) !== Object.prototype) return undefined;
   const keys = Object.keys(params);
   if (keys.length !== 1 || keys[0] !== 'token') return undefined;
   const token = params.token;
-  return typeof token === 'string' ? token : undefined;
+  return typeof token === 'string' ? utf8.encode(token) : undefined;
 }
 
 function processEnv() {

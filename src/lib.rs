@@ -12,7 +12,6 @@ mod webcrypto;
 mod wycheproof_vectors;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -42,13 +41,13 @@ struct Shared {
 
 /// Verifications waiting for JS to check their signature, by handle. More than this many unfinished ones
 /// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
-const MAX_PENDING_SIGNATURES: usize = 4096;
+const MAX_PENDING_SIGNATURES: usize = 1024;
 
 /// One configured client; `createClerkClient` in js/api.js wraps it.
 #[wasm_bindgen]
 pub struct Client {
     shared: Rc<Shared>,
-    pending: RefCell<BTreeMap<u32, PendingSignature>>,
+    pending: RefCell<Vec<(u32, PendingSignature)>>,
     next_handle: Cell<u32>,
 }
 
@@ -72,7 +71,7 @@ impl Client {
         let (config, jwt) = resolve().map_err(|e| error_to_js(&e))?;
         Ok(Client {
             shared: Rc::new(Shared { config, jwt, fetch }),
-            pending: RefCell::new(BTreeMap::new()),
+            pending: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
         })
     }
@@ -145,11 +144,15 @@ impl Client {
     /// hand. Returns the result (a verified-token cache hit), or `[handle, cryptoKey, signature, signedData]`
     /// for JS to check with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined`
     /// when [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a
-    /// failed check. `token` is given alone when `params` is exactly `{ token }` (no conversion needed).
+    /// failed check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion needed).
     #[wasm_bindgen(js_name = verifyNow)]
-    pub fn verify_now(&self, token: Option<String>, params: JsValue) -> Result<JsValue, JsValue> {
+    pub fn verify_now(&self, token: Option<Vec<u8>>, params: JsValue) -> Result<JsValue, JsValue> {
         let params = match token {
-            Some(token) => {
+            Some(utf8) => {
+                // `TextEncoder.encode` output (one native copy, where a string argument is copied char by
+                // char in JS): valid UTF-8, lone surrogates already replaced as for any string argument.
+                let token = String::from_utf8(utf8)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 let mut map = serde_json::Map::new();
                 map.insert("token".to_owned(), Value::String(token));
                 Value::Object(map)
@@ -174,8 +177,12 @@ impl Client {
         verdict: JsValue,
         error: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let Some(pending) = self.pending.borrow_mut().remove(&handle) else {
-            return Ok(JsValue::UNDEFINED);
+        let pending = {
+            let mut waiting = self.pending.borrow_mut();
+            match waiting.iter().position(|(h, _)| *h == handle) {
+                Some(i) => waiting.remove(i).1,
+                None => return Ok(JsValue::UNDEFINED),
+            }
         };
         let verdict = if error.is_undefined() {
             Ok(verdict.as_bool() == Some(true))
@@ -226,9 +233,9 @@ impl Client {
         );
         let mut waiting = self.pending.borrow_mut();
         if waiting.len() >= MAX_PENDING_SIGNATURES {
-            waiting.pop_first();
+            waiting.remove(0);
         }
-        waiting.insert(handle, pending);
+        waiting.push((handle, pending));
         out.into()
     }
 

@@ -2,6 +2,7 @@
 //! warm verification costs one `crypto.subtle.verify` and nothing else.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use clerk_m2m_core::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
 use js_sys::{Array, Object, Promise, Reflect};
@@ -37,10 +38,10 @@ extern "C" {
 /// attacker-chosen JWKs, which never get this far anyway.
 const MAX_CACHED_KEYS: usize = 64;
 
-/// An imported key. Found by a linear scan comparing key bytes: with a handful of keys that is cheaper than
-/// hashing a modulus per verification.
+/// An imported key. Found by identity (the parsed key the sync path holds, one pointer comparison) or else by
+/// comparing key bytes: with a handful of keys either is cheaper than hashing a modulus per verification.
 struct ImportedKey {
-    key: RsaPublicKey,
+    key: Rc<RsaPublicKey>,
     alg: RsaAlgorithm,
     crypto_key: JsValue,
 }
@@ -49,12 +50,28 @@ thread_local! {
     static KEYS: RefCell<Vec<ImportedKey>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import.
-pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<JsValue> {
+/// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import. A match by value
+/// adopts `key`, so that the next lookup of the same parsed key is a pointer comparison.
+pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &Rc<RsaPublicKey>) -> Option<JsValue> {
+    KEYS.with(|cell| {
+        let mut keys = cell.borrow_mut();
+        if let Some(k) = keys
+            .iter()
+            .find(|k| k.alg == alg && Rc::ptr_eq(&k.key, key))
+        {
+            return Some(k.crypto_key.clone());
+        }
+        let k = keys.iter_mut().find(|k| k.alg == alg && *k.key == **key)?;
+        k.key = key.clone();
+        Some(k.crypto_key.clone())
+    })
+}
+
+fn cached_by_value(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<JsValue> {
     KEYS.with(|cell| {
         cell.borrow()
             .iter()
-            .find(|k| k.alg == alg && k.key == *key)
+            .find(|k| k.alg == alg && *k.key == *key)
             .map(|k| k.crypto_key.clone())
     })
 }
@@ -66,7 +83,7 @@ fn remember(alg: RsaAlgorithm, key: &RsaPublicKey, crypto_key: JsValue) {
             keys.clear();
         }
         keys.push(ImportedKey {
-            key: key.clone(),
+            key: Rc::new(key.clone()),
             alg,
             crypto_key,
         });
@@ -99,7 +116,7 @@ async fn crypto_key(
     alg: RsaAlgorithm,
     key: &RsaPublicKey,
 ) -> Result<JsValue, String> {
-    if let Some(found) = cached_crypto_key(alg, key) {
+    if let Some(found) = cached_by_value(alg, key) {
         return Ok(found);
     }
     let jwk = Object::new();

@@ -35,42 +35,46 @@ pub fn encode(bytes: &[u8]) -> String {
 /// trailing bits are errors (as in the reference's "loose" decoder and in `base64ct`).
 pub fn decode(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
+    let (full, rest) = (bytes.len() / 4, bytes.len() % 4);
+    // 2 trailing chars carry 1 byte (+ 4 zero bits), 3 carry 2 bytes (+ 2 zero bits); 1 cannot occur.
+    let (tail_bytes, spare_bits) = match rest {
+        0 => (0, 0),
+        2 => (1, 4),
+        3 => (2, 2),
+        _ => return None,
+    };
+    let lookup = |c: u8| u32::from(TABLE.get(usize::from(c)).copied().unwrap_or(0xFF));
+    let mut out = vec![0u8; full * 3 + tail_bytes];
+    let (body, tail) = out.split_at_mut(full * 3);
     let mut chunks = bytes.chunks_exact(4);
-    for chunk in &mut chunks {
-        let mut n: u32 = 0;
-        for &c in chunk {
-            let v = *TABLE.get(usize::from(c))?;
-            if v == 0xFF {
-                return None;
-            }
-            n = (n << 6) | u32::from(v);
-        }
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut n: u32 = 0;
-        for &c in rest {
-            let v = *TABLE.get(usize::from(c))?;
-            if v == 0xFF {
-                return None;
-            }
-            n = (n << 6) | u32::from(v);
-        }
-        // 2 chars carry 12 bits (1 byte + 4 zero bits), 3 chars carry 18 bits (2 bytes + 2 zero bits).
-        let (bytes_out, spare_bits) = if rest.len() == 2 { (1, 4) } else { (2, 2) };
-        if n & ((1 << spare_bits) - 1) != 0 {
+    for (dst, src) in body.chunks_exact_mut(3).zip(&mut chunks) {
+        let (&[a, b, c, d], [x, y, z]) = (src, dst) else {
+            return None;
+        };
+        let (a, b, c, d) = (lookup(a), lookup(b), lookup(c), lookup(d));
+        // 0xFF (not in the alphabet) is the only value with either of the two high bits set.
+        if (a | b | c | d) & 0xC0 != 0 {
             return None;
         }
-        let n = n >> spare_bits;
-        if bytes_out == 2 {
-            out.push((n >> 8) as u8);
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+    }
+    let mut n: u32 = 0;
+    for &c in chunks.remainder() {
+        let v = lookup(c);
+        if v == 0xFF {
+            return None;
         }
-        out.push(n as u8);
+        n = (n << 6) | v;
+    }
+    if n & ((1 << spare_bits) - 1) != 0 {
+        return None;
+    }
+    let n = n >> spare_bits;
+    match tail {
+        [x] => *x = n as u8,
+        [x, y] => (*x, *y) = ((n >> 8) as u8, n as u8),
+        _ => {}
     }
     Some(out)
 }

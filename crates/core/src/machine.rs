@@ -81,19 +81,23 @@ pub struct DecodedJwt<'a> {
 /// assert!(!is_jwt_format("a.b=.c"));
 /// ```
 pub fn is_jwt_format(token: &str) -> bool {
-    let mut parts = 0usize;
-    for part in token.split('.') {
-        parts += 1;
-        if parts > 3
-            || part.is_empty()
-            || !part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
+    // One pass over the bytes: this runs on every token a verification routes.
+    let mut dots = 0u8;
+    let mut segment_len = 0usize;
+    for &b in token.as_bytes() {
+        if b == b'.' {
+            if segment_len == 0 || dots == 2 {
+                return false;
+            }
+            dots += 1;
+            segment_len = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            segment_len += 1;
+        } else {
             return false;
         }
     }
-    parts == 3
+    dots == 2 && segment_len > 0
 }
 
 /// The two decode failures of the reference's `decodeJwt` (both reason `token-invalid`).
@@ -158,8 +162,14 @@ pub fn decode_jwt(token: &str) -> Result<DecodedJwt<'_>, VerificationError> {
     decoded.ok_or_else(|| decode_error(MSG_JWT_FORM_DECODE))
 }
 
+/// `is_jwt_format(token) && decode_jwt(token)` without a separate scan: the decoder already rejects every
+/// character outside the alphabet, so only what it tolerates and `is_jwt_format` does not (empty segments and
+/// trailing `=` padding) is checked first.
 fn decoded_if_jwt(token: &str) -> Option<DecodedJwt<'_>> {
-    if is_jwt_format(token) {
+    if token
+        .split('.')
+        .all(|part| !part.is_empty() && !part.ends_with('='))
+    {
         decode_jwt(token).ok()
     } else {
         None
@@ -259,6 +269,47 @@ mod tests {
 
     fn jwt(header: &str, payload: &str) -> String {
         format!("{}.{}.{}", b64(header), b64(payload), b64("sig"))
+    }
+
+    #[test]
+    fn decoded_if_jwt_is_the_shape_check_and_the_decoder() {
+        let good = jwt(r#"{"alg":"RS256"}"#, r#"{"sub":"mch_1"}"#);
+        let (h, rest) = good.split_once('.').unwrap();
+        let (p, sig) = rest.split_once('.').unwrap();
+        let mut cases = vec![
+            good.clone(),
+            format!("{h}.{p}"),
+            format!("{h}.{p}.{sig}.{sig}"),
+            format!("{h}.{p}."),
+            format!(".{p}.{sig}"),
+            format!("{h}..{sig}"),
+            format!("{h}=.{p}.{sig}"),
+            format!("{h}.{p}.{sig}="),
+            format!("{h}.{p}.{sig}=="),
+            format!("{h}.{p}.c2lnAA=="),
+            format!("{h}.{p}.c2l=g"),
+            format!("{h}.{p}.c2l+"),
+            format!("{h}.{p}.c2l/"),
+            format!("{h}.{p} .{sig}"),
+            format!("{h}.{p}.{sig}\n"),
+            format!("{h}.{p}.c2lnA"),
+            format!("{h}.{p}.é"),
+            String::new(),
+            "..".into(),
+            "a.b.c".into(),
+        ];
+        for i in 0..good.len() {
+            let mut bytes = good.clone().into_bytes();
+            bytes[i] = b'=';
+            cases.push(String::from_utf8(bytes).unwrap());
+        }
+        for t in cases {
+            assert_eq!(
+                decoded_if_jwt(&t).is_some(),
+                is_jwt_format(&t) && decode_jwt(&t).is_ok(),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]

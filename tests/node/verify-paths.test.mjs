@@ -1,0 +1,114 @@
+// m2m.verify has two paths for a local JWT: the synchronous one (Rust runs every check but RSA, js/api.js awaits
+// crypto.subtle.verify once, Rust finishes) once the key's CryptoKey is imported, and the all-Rust async one
+// before that or when I/O is needed. These tests hold the synchronous path to the same results and errors,
+// including a WebCrypto that throws or says no (injected by replacing crypto.subtle.verify for one test), and
+// many verifications in flight at once (each gets its own answer back).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { root, plain } from './context.mjs';
+import { jwt, makeKeys, HEADER, payload } from './reliability-jwt-corpus.mjs';
+
+const { createClerkClient, MachineTokenVerificationError } = await import(`${root}/pkg/node.mjs`);
+
+let keys;
+const now = () => Math.floor(Date.now() / 1000);
+const token = (jti, extra = {}) => jwt(keys, HEADER, payload(now(), { jti, ...extra }));
+const tamper = (t) => `${t.slice(0, -6)}${t.slice(-6, -5) === 'A' ? 'B' : 'A'}${t.slice(-5)}`;
+
+before(() => {
+  keys = makeKeys();
+});
+
+/** A client with a fresh verified-token cache of `size`, its key imported by one first verification. */
+async function warmClient(size = 0) {
+  const client = createClerkClient({ jwtKey: keys.rsa.pem, verifiedTokenCacheSize: size });
+  await client.m2m.verify({ token: token('mt_warmup') });
+  return client;
+}
+
+/** Runs `fn` with crypto.subtle.verify replaced by `fake` (restored after). */
+async function withSubtleVerify(fake, fn) {
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle.verify;
+  subtle.verify = fake;
+  try {
+    return await fn();
+  } finally {
+    subtle.verify = original;
+  }
+}
+
+test('the synchronous path gives the same result as the first (async) verification, for every param shape', async () => {
+  const t = token('mt_same');
+  const cold = createClerkClient({ jwtKey: keys.rsa.pem, verifiedTokenCacheSize: 0 });
+  const first = await cold.m2m.verify({ token: t }); // imports the key: the async path
+  const again = await cold.m2m.verify({ token: t }); // CryptoKey cached: the synchronous path
+  const withOptions = await cold.m2m.verify({ token: t, clockSkewInMs: 5000, audience: [] });
+  const signal = new AbortController().signal;
+  const withSignal = await cold.m2m.verify({ token: t, signal });
+  assert.deepEqual(plain(again), plain(first));
+  assert.deepEqual(plain(withOptions), plain(first));
+  assert.deepEqual(plain(withSignal), plain(first));
+  assert.equal(first.id, 'mt_same');
+});
+
+test('64 distinct tokens in flight, some tampered, each get their own answer', async () => {
+  const client = await warmClient();
+  const tokens = Array.from({ length: 64 }, (_, i) => (i % 5 === 3 ? tamper(token(`mt_flight_${i}`)) : token(`mt_flight_${i}`)));
+  const settled = await Promise.allSettled(tokens.map((t) => client.m2m.verify({ token: t })));
+  settled.forEach((s, i) => {
+    if (i % 5 === 3) {
+      assert.equal(s.status, 'rejected', `token ${i}`);
+      assert.ok(s.reason instanceof MachineTokenVerificationError);
+      assert.equal(s.reason.message, 'JWT signature is invalid.');
+    } else {
+      assert.equal(s.status, 'fulfilled', `token ${i}: ${s.reason?.message}`);
+      assert.equal(s.value.id, `mt_flight_${i}`);
+    }
+  });
+});
+
+test('claims are still checked after the signature on the synchronous path', async () => {
+  const client = await warmClient();
+  const expired = token('mt_expired', { exp: now() - 60 });
+  await assert.rejects(client.m2m.verify({ token: expired }), (e) => e instanceof MachineTokenVerificationError && /JWT is expired/.test(e.message));
+  await assert.rejects(client.m2m.verify({ token: token('mt_aud'), audience: 'mch_someone_else' }), MachineTokenVerificationError);
+});
+
+test('a WebCrypto that throws is E10 with its error, one that says no is E11, and neither is cached', async () => {
+  const client = await warmClient(100);
+  const t = token('mt_webcrypto');
+  await withSubtleVerify(async () => {
+    throw new DOMException('boom', 'OperationError');
+  }, async () => {
+    await assert.rejects(client.m2m.verify({ token: t }), (e) => {
+      assert.ok(e instanceof MachineTokenVerificationError);
+      assert.equal(e.message, 'Error verifying JWT signature. Error: OperationError: boom');
+      return true;
+    });
+  });
+  await withSubtleVerify(() => {
+    throw new TypeError('sync throw');
+  }, async () => {
+    await assert.rejects(client.m2m.verify({ token: t }), { message: 'Error verifying JWT signature. Error: TypeError: sync throw' });
+  });
+  await withSubtleVerify(async () => false, async () => {
+    await assert.rejects(client.m2m.verify({ token: t }), { message: 'JWT signature is invalid.' });
+  });
+  // Nothing above was cached: the real check now runs and passes; then a hit needs no WebCrypto at all.
+  assert.equal((await client.m2m.verify({ token: t })).id, 'mt_webcrypto');
+  await withSubtleVerify(async () => {
+    throw new Error('a cache hit must not call crypto.subtle.verify');
+  }, async () => {
+    assert.equal((await client.m2m.verify({ token: t })).id, 'mt_webcrypto');
+  });
+});
+
+test('bad params are typed errors (rejections, never synchronous throws) on every path', async () => {
+  const client = await warmClient();
+  for (const params of [{ token: token('mt_x'), audience: 5 }, { token: token('mt_y'), clockSkewInMs: 'x' }, { token: token('mt_z'), signal: {} }]) {
+    const p = client.m2m.verify(params);
+    assert.ok(p instanceof Promise);
+    await assert.rejects(p, TypeError);
+  }
+});
