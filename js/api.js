@@ -53,7 +53,8 @@ export function createClerkClient(options = {}) {
     } catch (e) {
       throw liftError(e, isObject(params) ? params.signal : undefined);
     }
-    return outcome === undefined ? verifyInRust(params) : outcome;
+    // The result's JSON text, or undefined: I/O is needed.
+    return outcome === undefined ? verifyInRust(params) : JSON.parse(outcome);
   };
   const m2m = {
     list: (params) => pagePromise(() => list(params), () => listAll(list, params)),

@@ -9,6 +9,7 @@
 
 pub mod authenticate;
 pub mod base64url;
+mod bytes;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fuzzing")]

@@ -8,6 +8,7 @@ pub mod key;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::bytes::same_bytes;
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::jwt::errors;
@@ -29,7 +30,11 @@ thread_local! {
 /// The `jwtKey`, parsed once per distinct text (failures included, so garbage is not re-parsed per token).
 fn local_keys(text: &str) -> ParsedLocalKeys {
     LOCAL.with(|cell| {
-        if let Some((_, parsed)) = cell.borrow().iter().find(|(t, _)| same_text(t, text)) {
+        if let Some((_, parsed)) = cell
+            .borrow()
+            .iter()
+            .find(|(t, _)| same_bytes(t.as_bytes(), text.as_bytes()))
+        {
             return parsed.clone();
         }
         let parsed = Rc::new(key::parse_jwt_key(text));
@@ -40,18 +45,6 @@ fn local_keys(text: &str) -> ParsedLocalKeys {
         list.push((text.to_owned(), parsed.clone()));
         parsed
     })
-}
-
-/// `a == b`, eight bytes at a time (in WASM, slice equality is a byte-by-byte `memcmp`; this runs on every
-/// verification with a `jwtKey`).
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or_default());
-    (&mut wa).zip(&mut wb).all(|(x, y)| word(x) == word(y)) && wa.remainder() == wb.remainder()
 }
 
 fn non_empty(secret: Option<&Secret>) -> Option<&Secret> {
@@ -108,28 +101,5 @@ pub fn resolve_key_now(
         Some(_) if skip_jwks_cache => None,
         Some(secret) => cache::cached_remote(config, opts, secret, kid, now_ms),
         None => Some(Err(errors::no_key_source())),
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    #[test]
-    fn same_text_is_string_equality() {
-        let texts = [
-            "",
-            "a",
-            "abcdefgh",
-            "abcdefgi",
-            "abcdefghi",
-            "abcdefghj",
-            "abcdefgh12345678x",
-            "abcdefgh12345678y",
-        ];
-        for a in texts {
-            for b in texts {
-                assert_eq!(super::same_text(a, b), a == b, "{a:?} {b:?}");
-            }
-        }
     }
 }

@@ -19,6 +19,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::verified::VerifiedToken;
+use crate::bytes::same_bytes;
 use crate::token::M2mToken;
 
 /// A successful verification: the token, and its public JSON text, written once (a cache hit hands the
@@ -197,14 +198,47 @@ impl Hasher for WordHasher {
 }
 
 struct Entry {
+    token: String,
     value: CachedVerification,
     last_used: u64,
 }
 
+/// Entries by [`token_hash`]; a bucket holds more than one entry only on a hash collision.
+type Buckets = HashMap<u64, Vec<Entry>, BuildHasherDefault<WordHasher>>;
+
 struct Lru {
     capacity: usize,
     tick: u64,
-    entries: HashMap<String, Entry, BuildHasherDefault<WordHasher>>,
+    len: usize,
+    buckets: Buckets,
+}
+
+fn token_hash(token: &str) -> u64 {
+    let mut h = WordHasher::default();
+    h.write(token.as_bytes());
+    h.finish()
+}
+
+impl Lru {
+    fn entry_mut(&mut self, token: &str) -> Option<&mut Entry> {
+        self.buckets
+            .get_mut(&token_hash(token))?
+            .iter_mut()
+            .find(|e| same_bytes(e.token.as_bytes(), token.as_bytes()))
+    }
+
+    fn remove(&mut self, token: &str) {
+        let hash = token_hash(token);
+        let Some(bucket) = self.buckets.get_mut(&hash) else {
+            return;
+        };
+        let before = bucket.len();
+        bucket.retain(|e| !same_bytes(e.token.as_bytes(), token.as_bytes()));
+        self.len -= before - bucket.len();
+        if bucket.is_empty() {
+            self.buckets.remove(&hash);
+        }
+    }
 }
 
 /// A bounded LRU of verified tokens, shared by clones (one per client).
@@ -219,7 +253,7 @@ impl fmt::Debug for VerifiedTokenCache {
         let lru = self.inner.borrow();
         f.debug_struct("VerifiedTokenCache")
             .field("capacity", &lru.capacity)
-            .field("len", &lru.entries.len())
+            .field("len", &lru.len)
             .finish()
     }
 }
@@ -231,7 +265,8 @@ impl VerifiedTokenCache {
             inner: Rc::new(RefCell::new(Lru {
                 capacity,
                 tick: 0,
-                entries: HashMap::default(),
+                len: 0,
+                buckets: HashMap::default(),
             })),
         }
     }
@@ -243,7 +278,7 @@ impl VerifiedTokenCache {
 
     /// How many tokens are cached.
     pub fn len(&self) -> usize {
-        self.inner.borrow().entries.len()
+        self.inner.borrow().len
     }
 
     /// Whether nothing is cached.
@@ -253,26 +288,31 @@ impl VerifiedTokenCache {
 
     /// Forgets every token.
     pub fn clear(&self) {
-        self.inner.borrow_mut().entries.clear();
+        let mut lru = self.inner.borrow_mut();
+        lru.buckets.clear();
+        lru.len = 0;
     }
 
     #[cfg(test)]
     pub(crate) fn contains(&self, token: &str) -> bool {
-        self.inner.borrow().entries.contains_key(token)
+        self.inner.borrow_mut().entry_mut(token).is_some()
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<CachedVerification> {
         let mut lru = self.inner.borrow_mut();
+        if lru.len == 0 {
+            return None;
+        }
         lru.tick += 1;
         let tick = lru.tick;
-        lru.entries.get_mut(token).map(|e| {
+        lru.entry_mut(token).map(|e| {
             e.last_used = tick;
             e.value.clone()
         })
     }
 
     pub(crate) fn remove(&self, token: &str) {
-        self.inner.borrow_mut().entries.remove(token);
+        self.inner.borrow_mut().remove(token);
     }
 
     pub(crate) fn insert(&self, token: String, value: CachedVerification) {
@@ -280,19 +320,33 @@ impl VerifiedTokenCache {
         if lru.capacity == 0 {
             return;
         }
-        if lru.entries.len() >= lru.capacity && !lru.entries.contains_key(&token) {
-            let oldest = lru
-                .entries
-                .iter()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                lru.entries.remove(&k);
-            }
-        }
         lru.tick += 1;
         let last_used = lru.tick;
-        lru.entries.insert(token, Entry { value, last_used });
+        if let Some(e) = lru.entry_mut(&token) {
+            e.value = value;
+            e.last_used = last_used;
+            return;
+        }
+        if lru.len >= lru.capacity {
+            let oldest = lru
+                .buckets
+                .values()
+                .flatten()
+                .min_by_key(|e| e.last_used)
+                .map(|e| e.token.clone());
+            if let Some(oldest) = oldest {
+                lru.remove(&oldest);
+            }
+        }
+        lru.len += 1;
+        lru.buckets
+            .entry(token_hash(&token))
+            .or_default()
+            .push(Entry {
+                token,
+                value,
+                last_used,
+            });
     }
 }
 
@@ -325,6 +379,8 @@ mod tests {
         assert!(c.get("a").is_some()); // b is now the oldest
         c.insert("c".to_owned(), entry());
         assert!(c.contains("a") && c.contains("c") && !c.contains("b"));
+        assert_eq!(c.len(), 2);
+        c.insert("c".to_owned(), entry()); // replaces, does not grow
         assert_eq!(c.len(), 2);
         c.remove("a");
         assert_eq!(c.len(), 1);
