@@ -26,10 +26,11 @@ async function warmClient(size = 0) {
   return client;
 }
 
+const original = globalThis.crypto.subtle.verify;
+
 /** Runs `fn` with crypto.subtle.verify replaced by `fake` (restored after). */
 async function withSubtleVerify(fake, fn) {
   const subtle = globalThis.crypto.subtle;
-  const original = subtle.verify;
   subtle.verify = fake;
   try {
     return await fn();
@@ -111,4 +112,25 @@ test('bad params are typed errors (rejections, never synchronous throws) on ever
     assert.ok(p instanceof Promise);
     await assert.rejects(p, TypeError);
   }
+});
+
+test('more than 1024 signature checks left waiting: the oldest are dropped and redone by the all-Rust path', async () => {
+  // 1024 = MAX_PENDING_SIGNATURES in src/lib.rs. Every JS-side check is held, then answered "invalid": the
+  // handles still held fail with E11; the dropped ones are verified again by Rust's own WebCrypto call.
+  const client = await warmClient();
+  const held = [];
+  const tokens = Array.from({ length: 1100 }, (_, i) => token(`mt_held_${i}`));
+  const settled = await withSubtleVerify(function (...args) {
+    if (held.length >= tokens.length) return original.apply(this, args); // the all-Rust path's own calls
+    return new Promise((resolve) => held.push(resolve));
+  }, async () => {
+    const pending = tokens.map((t) => client.m2m.verify({ token: t }));
+    while (held.length < tokens.length) await new Promise((r) => setImmediate(r));
+    for (const resolve of held) resolve(false);
+    return Promise.allSettled(pending);
+  });
+  const fulfilled = settled.map((s) => s.status === 'fulfilled');
+  assert.equal(fulfilled.filter(Boolean).length, tokens.length - 1024);
+  assert.ok(fulfilled.slice(0, tokens.length - 1024).every(Boolean), 'the oldest were redone');
+  for (const s of settled.slice(tokens.length - 1024)) assert.equal(s.reason?.message, 'JWT signature is invalid.');
 });
