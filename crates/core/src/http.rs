@@ -122,7 +122,11 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl<'_>, Error> {
             "must be an absolute http:// or https:// URL without spaces, backslashes or non-ASCII characters",
         ));
     }
-    let (scheme, rest) = match raw.split_once("://") {
+    // The first `:` must start `://`: a scheme never contains `:` (no `&str` pattern search in the wasm).
+    let split = raw
+        .split_once(':')
+        .and_then(|(s, rest)| Some((s, rest.strip_prefix("//")?)));
+    let (scheme, rest) = match split {
         Some((s, rest)) if s.eq_ignore_ascii_case("https") => ("https", rest),
         Some((s, rest)) if s.eq_ignore_ascii_case("http") => ("http", rest),
         _ => return Err(bad_api_url(NOT_ABSOLUTE)),

@@ -165,27 +165,47 @@ pub enum LocalKeys {
     Set(KeySet),
 }
 
-fn pem_body(text: &str, begin: &str) -> Result<Vec<u8>, String> {
-    let after = text
-        .split_once(begin)
+/// `text.split_once(needle)` for a non-empty ASCII `needle`, by a plain scan: PEM texts are short, and the
+/// two-way searcher of `str` patterns would cost the wasm several KB.
+fn split_once_ascii<'a>(text: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = (0..text.len()).find(|&i| {
+        text.as_bytes()
+            .get(i..)
+            .is_some_and(|tail| tail.starts_with(needle.as_bytes()))
+    })?;
+    Some((text.get(..at)?, text.get(at + needle.len()..)?))
+}
+
+/// The decoded body of the first `-----BEGIN {label}-----` block of `text`.
+fn pem_body(text: &str, label: &str) -> Result<Vec<u8>, String> {
+    let begin = ["-----BEGIN ", label, "-----"].concat();
+    let after = split_once_ascii(text, &begin)
         .map(|(_, rest)| rest)
         .ok_or_else(|| "malformed PEM".to_owned())?;
-    let label = begin
-        .trim_start_matches("-----BEGIN ")
-        .trim_end_matches("-----");
-    let end = format!("-----END {label}-----");
-    let body = after
-        .split_once(end.as_str())
+    let end = ["-----END ", label, "-----"].concat();
+    let body = split_once_ascii(after, &end)
         .map(|(body, _)| body)
-        .ok_or_else(|| format!("the PEM has no \"{end}\" line"))?;
+        .ok_or_else(|| ["the PEM has no \"", &end, "\" line"].concat())?;
     decode_base64_body(body).ok_or_else(|| "the PEM body is not valid base64".to_owned())
+}
+
+/// `s` without each `\` followed by `letter` (left to right, as `str::replace` removes such pairs).
+fn remove_escape(s: &str, letter: char) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.next_if_eq(&letter).is_some() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed.
 fn decode_base64_body(body: &str) -> Option<Vec<u8>> {
-    let cleaned: String = body
-        .replace("\\n", "")
-        .replace("\\r", "")
+    // Two passes, as two `replace` calls: removing `\n` can bring a `\` and an `r` together.
+    let cleaned: String = remove_escape(&remove_escape(body, 'n'), 'r')
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
         .map(|c| match c {
@@ -230,11 +250,12 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
         }
         return parse_jwk(map).map(LocalKeys::Single);
     }
-    let (n, e) = if trimmed.contains("-----BEGIN PUBLIC KEY-----") {
-        der::parse_spki(&pem_body(trimmed, "-----BEGIN PUBLIC KEY-----")?)?
-    } else if trimmed.contains("-----BEGIN RSA PUBLIC KEY-----") {
-        der::parse_pkcs1(&pem_body(trimmed, "-----BEGIN RSA PUBLIC KEY-----")?)?
-    } else if trimmed.contains("-----BEGIN") {
+    let has = |needle: &str| split_once_ascii(trimmed, needle).is_some();
+    let (n, e) = if has("-----BEGIN PUBLIC KEY-----") {
+        der::parse_spki(&pem_body(trimmed, "PUBLIC KEY")?)?
+    } else if has("-----BEGIN RSA PUBLIC KEY-----") {
+        der::parse_pkcs1(&pem_body(trimmed, "RSA PUBLIC KEY")?)?
+    } else if has("-----BEGIN") {
         return Err(
             "unsupported PEM block: use \"PUBLIC KEY\" or \"RSA PUBLIC KEY\" (never a private key)"
                 .to_owned(),
@@ -346,5 +367,51 @@ mod tests {
         ] {
             assert!(parse_jwt_key(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn text_helpers_match_str_methods() {
+        let texts = [
+            "",
+            "\\",
+            "\\n",
+            "\\\\nr",
+            "AAAA\\\\nrBBBB",
+            "\\r\\n\\\\rn",
+            "x\\nn\\\\\\n\\ré\\",
+            "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
+            "--------BEGIN PUBLIC KEY------END PUBLIC KEY----END PUBLIC KEY-----",
+            "é-----BEGIN RSA PUBLIC KEY-----",
+            "-----BEGIN",
+            "-----BEGI",
+        ];
+        for text in texts {
+            assert_eq!(
+                remove_escape(text, 'n'),
+                text.replace("\\n", ""),
+                "{text:?}"
+            );
+            assert_eq!(
+                remove_escape(&remove_escape(text, 'n'), 'r'),
+                text.replace("\\n", "").replace("\\r", ""),
+                "{text:?}"
+            );
+            for needle in [
+                "-----BEGIN",
+                "-----BEGIN PUBLIC KEY-----",
+                "-----BEGIN RSA PUBLIC KEY-----",
+                "-----END PUBLIC KEY-----",
+                "\\n",
+            ] {
+                assert_eq!(
+                    split_once_ascii(text, needle),
+                    text.split_once(needle),
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
+        // The two passes matter: removing `\n` joins a `\` and an `r`.
+        let key = "MIIB\\\\nrIjAN";
+        assert_eq!(decode_base64_body(key), decode_base64_body("MIIBIjAN"));
     }
 }
