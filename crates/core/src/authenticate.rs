@@ -185,7 +185,11 @@ fn with_call_keys(
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s.is_empty() => {}
             Some(Value::String(s)) => *slot = Some(Secret::new(s.clone())),
-            Some(_) => return Err(Error::invalid_argument(format!("{name} must be a string"))),
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    [name, " must be a string"].concat(),
+                ))
+            }
         }
     }
     Ok(config)
@@ -283,7 +287,12 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
         return Ok(RequestState::signed_out(
             Some(token_type),
             "token-type-unsupported",
-            format!("clerk-m2m-edge verifies M2M tokens only; got a token of type {token_type}."),
+            [
+                "clerk-m2m-edge verifies M2M tokens only; got a token of type ",
+                token_type,
+                ".",
+            ]
+            .concat(),
         ));
     }
 

@@ -29,7 +29,7 @@ pub fn base_headers(config: &ClientConfig, bearer: Option<&Secret>) -> Vec<(Stri
     if let Some(key) = bearer {
         headers.push((
             "Authorization".to_owned(),
-            format!("Bearer {}", key.expose()),
+            ["Bearer ", key.expose()].concat(),
         ));
     }
     headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
@@ -93,10 +93,14 @@ pub fn check_transport(config: &ClientConfig, url: &str) -> Result<(), Error> {
     if parsed.scheme == "https" || config.allow_insecure_http || is_loopback(parsed.host) {
         return Ok(());
     }
-    Err(Error::configuration(format!(
-        "Refusing to send a Clerk secret (a key or a token) over plain http to {}; use https or set allowInsecureHttp: true",
-        parsed.host
-    )))
+    Err(Error::configuration(
+        [
+            "Refusing to send a Clerk secret (a key or a token) over plain http to ",
+            parsed.host,
+            "; use https or set allowInsecureHttp: true",
+        ]
+        .concat(),
+    ))
 }
 
 /// The parts of a validated absolute URL. `scheme` is lower case; `host` keeps IPv6 brackets.
@@ -108,7 +112,7 @@ struct BaseUrl<'a> {
 }
 
 fn bad_api_url(why: &str) -> Error {
-    Error::configuration(format!("apiUrl {why}"))
+    Error::configuration(["apiUrl ", why].concat())
 }
 
 /// Parses the strict subset of absolute URLs we accept for `apiUrl` (and that [`endpoint_url`] produces).

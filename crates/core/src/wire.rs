@@ -22,7 +22,7 @@ pub const UNEXPECTED_RESPONSE: &str = "Unexpected response from the Clerk Backen
 // Encoding
 
 pub use crate::js::write_json;
-use crate::js::{write_object, write_string};
+use crate::js::{push_int, write_object, write_string};
 
 /// Appends `key=value` pairs as `URLSearchParams` does (`application/x-www-form-urlencoded`).
 fn form_pair(key: &str, value: &str, out: &mut String) {
@@ -73,10 +73,10 @@ pub fn list_query(params: &ListParams) -> String {
         form_pair("expired", "true", &mut q);
     }
     if let Some(limit) = params.limit.filter(|n| *n != 0) {
-        form_pair("limit", &limit.to_string(), &mut q);
+        form_pair("limit", itoa::Buffer::new().format(limit), &mut q);
     }
     if let Some(offset) = params.offset.filter(|n| *n != 0) {
-        form_pair("offset", &offset.to_string(), &mut q);
+        form_pair("offset", itoa::Buffer::new().format(offset), &mut q);
     }
     q
 }
@@ -95,7 +95,7 @@ pub fn create_body(params: &CreateParams) -> String {
     let mut out = String::with_capacity(96);
     out.push_str("{\"seconds_until_expiration\":");
     match params.seconds_until_expiration {
-        Some(n) => out.push_str(&n.to_string()),
+        Some(n) => push_int(&mut out, n),
         None => out.push_str("null"),
     }
     out.push_str(",\"claims\":");
@@ -106,7 +106,7 @@ pub fn create_body(params: &CreateParams) -> String {
     if let Some(min) = params.min_remaining_ttl_seconds {
         out.push_str(",\"min_remaining_ttl_seconds\":");
         match min {
-            Some(n) => out.push_str(&n.to_string()),
+            Some(n) => push_int(&mut out, n),
             None => out.push_str("null"),
         }
     }
@@ -150,11 +150,11 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 }
 
 fn missing(field: &str) -> String {
-    format!("missing field `{field}`")
+    ["missing field `", field, "`"].concat()
 }
 
 fn wrong_type(field: &str, expected: &str) -> String {
-    format!("invalid type for field `{field}`: expected {expected}")
+    ["invalid type for field `", field, "`: expected ", expected].concat()
 }
 
 fn req<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<&'a Value, String> {
@@ -199,7 +199,7 @@ pub fn decode_token(value: &Value, require_token: bool) -> Result<M2mToken, Stri
     match obj.get("object") {
         None => {}
         Some(Value::String(s)) if s == M2M_TOKEN_OBJECT => {}
-        Some(_) => return Err(format!("field `object` is not \"{M2M_TOKEN_OBJECT}\"")),
+        Some(_) => return Err(["field `object` is not \"", M2M_TOKEN_OBJECT, "\""].concat()),
     }
     let scopes = match obj.get("scopes") {
         None | Some(Value::Null) => Vec::new(),
@@ -269,7 +269,10 @@ pub fn decode_page(value: &Value) -> Result<M2mTokenPage, String> {
     let data = items
         .iter()
         .enumerate()
-        .map(|(i, item)| decode_token(item, false).map_err(|e| format!("{key}[{i}]: {e}")))
+        .map(|(i, item)| {
+            decode_token(item, false)
+                .map_err(|e| [key, "[", itoa::Buffer::new().format(i), "]: ", &e].concat())
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let total_count = match total {
         None => data.len() as u64,
@@ -351,7 +354,10 @@ pub fn status_message(status: u16, status_text: &str) -> String {
     if !status_text.is_empty() {
         status_text.to_owned()
     } else {
-        reason_phrase(status).map_or_else(|| format!("HTTP {status}"), str::to_owned)
+        reason_phrase(status).map_or_else(
+            || ["HTTP ", itoa::Buffer::new().format(status)].concat(),
+            str::to_owned,
+        )
     }
 }
 
@@ -466,13 +472,18 @@ pub fn transport_error(error: &TransportError) -> Error {
                 message.as_str()
             };
             Error::Api(ApiResponseError {
-                message: format!("Clerk Backend API request failed: {detail}"),
+                message: ["Clerk Backend API request failed: ", detail].concat(),
                 errors: vec![unexpected_entry(detail)],
                 ..ApiResponseError::default()
             })
         }
         TransportError::Timeout { after_ms } => {
-            let message = format!("Clerk Backend API request timed out after {after_ms} ms");
+            let message = [
+                "Clerk Backend API request timed out after ",
+                itoa::Buffer::new().format(*after_ms),
+                " ms",
+            ]
+            .concat();
             Error::Api(ApiResponseError {
                 errors: vec![ApiError {
                     code: "request_timeout".to_owned(),

@@ -84,9 +84,16 @@ pub fn rsa_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, String> {
     };
     let bits = key.bits();
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-        return Err(format!(
-            "RSA keys of {bits} bits are not accepted (only {MIN_RSA_BITS} to {MAX_RSA_BITS} bits)"
-        ));
+        return Err([
+            "RSA keys of ",
+            itoa::Buffer::new().format(bits),
+            " bits are not accepted (only ",
+            itoa::Buffer::new().format(MIN_RSA_BITS),
+            " to ",
+            itoa::Buffer::new().format(MAX_RSA_BITS),
+            " bits)",
+        ]
+        .concat());
     }
     let odd = key.n.last().is_some_and(|b| b & 1 == 1);
     if !odd {
@@ -127,7 +134,7 @@ pub fn parse_jwk(jwk: &Map<String, Value>) -> Result<JwkKey, String> {
         jwk.get(name)
             .and_then(Value::as_str)
             .and_then(b64url)
-            .ok_or_else(|| format!("the JWK \"{name}\" must be a base64url string"))
+            .ok_or_else(|| ["the JWK \"", name, "\" must be a base64url string"].concat())
     };
     let key = rsa_key(&number("n")?, &number("e")?)?;
     Ok(JwkKey {
@@ -241,10 +248,11 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
             let set = parse_jwks(map).ok_or_else(|| "the jwtKey JWKS has no keys".to_owned())?;
             if set.usable() == 0 {
                 let why = set.keys.values().find_map(|k| k.as_ref().err());
-                return Err(format!(
-                    "the jwtKey JWKS has no usable key: {}",
-                    why.map_or("", String::as_str)
-                ));
+                return Err([
+                    "the jwtKey JWKS has no usable key: ",
+                    why.map_or("", String::as_str),
+                ]
+                .concat());
             }
             return Ok(LocalKeys::Set(set));
         }
