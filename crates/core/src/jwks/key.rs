@@ -2,7 +2,6 @@
 //! policy (RSA of 2048 to 8192 bits, odd public exponent ≥ 3), and key selection by `kid`.
 #![deny(clippy::indexing_slicing)]
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use base64ct::{Base64Unpadded, Encoding};
@@ -45,15 +44,38 @@ impl JwkKey {
 
 /// Keys by `kid`. An entry that could not be parsed keeps its error, reported (E10) only when a token
 /// names it, as a failed key import is upstream.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A list with one entry per `kid` (a JWKS holds a handful of keys), compared as a map.
+#[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: HashMap<String, Result<JwkKey, String>>,
+    keys: Vec<(String, Result<JwkKey, String>)>,
+}
+
+impl PartialEq for KeySet {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .keys
+                .iter()
+                .all(|(kid, entry)| other.get(kid) == Some(entry))
+    }
 }
 
 impl KeySet {
     /// The entry for `kid` (the reference's `String(kid)` lookup string).
     pub fn get(&self, kid: &str) -> Option<&Result<JwkKey, String>> {
-        self.keys.get(kid)
+        self.keys
+            .iter()
+            .find(|(k, _)| k == kid)
+            .map(|(_, entry)| entry)
+    }
+
+    /// Sets the entry for `kid`, replacing an earlier one.
+    fn insert(&mut self, kid: String, entry: Result<JwkKey, String>) {
+        match self.keys.iter_mut().find(|(k, _)| *k == kid) {
+            Some((_, slot)) => *slot = entry,
+            None => self.keys.push((kid, entry)),
+        }
     }
 
     /// Number of entries.
@@ -68,7 +90,7 @@ impl KeySet {
 
     /// Number of entries holding a usable key.
     pub fn usable(&self) -> usize {
-        self.keys.values().filter(|k| k.is_ok()).count()
+        self.keys.iter().filter(|(_, k)| k.is_ok()).count()
     }
 }
 
@@ -157,7 +179,7 @@ pub fn parse_jwks(jwks: &Map<String, Value>) -> Option<KeySet> {
             Value::Object(map) => parse_jwk(map),
             _ => Err("the JWKS entry is not an object".to_owned()),
         };
-        set.keys.insert(kid, parsed);
+        set.insert(kid, parsed);
     }
     Some(set)
 }
@@ -247,7 +269,7 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
         if map.contains_key("keys") {
             let set = parse_jwks(map).ok_or_else(|| "the jwtKey JWKS has no keys".to_owned())?;
             if set.usable() == 0 {
-                let why = set.keys.values().find_map(|k| k.as_ref().err());
+                let why = set.keys.iter().find_map(|(_, k)| k.as_ref().err());
                 return Err([
                     "the jwtKey JWKS has no usable key: ",
                     why.map_or("", String::as_str),
@@ -421,5 +443,35 @@ mod tests {
         // The two passes matter: removing `\n` joins a `\` and an `r`.
         let key = "MIIB\\\\nrIjAN";
         assert_eq!(decode_base64_body(key), decode_base64_body("MIIBIjAN"));
+    }
+
+    #[test]
+    fn key_set_is_a_map_by_kid() {
+        let jwk = |kid: &str, kty: &str| json!({"kid": kid, "kty": kty});
+        let a = parse_jwks(
+            json!({"keys": [jwk("1", "RSA"), jwk("2", "EC"), jwk("1", "oct"), {"kty": "x"}]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(a.len(), 3);
+        // Later duplicates win; a missing kid is the lookup string `undefined`.
+        assert!(a.get("1").unwrap().as_ref().unwrap_err().contains("kty"));
+        assert!(a.get("undefined").is_some() && a.get("3").is_none());
+        let b = parse_jwks(
+            json!({"keys": [{"kty": "x"}, jwk("2", "EC"), jwk("1", "oct")]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        let c = parse_jwks(
+            json!({"keys": [jwk("2", "EC"), jwk("1", "oct")]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_ne!(a, c);
+        assert_ne!(c, a);
     }
 }
