@@ -138,16 +138,20 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl<'_>, Error> {
     if rest.contains(['?', '#']) {
         return Err(bad_api_url("must not contain a query or a fragment"));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
+    // `split_at_checked` (never `None` at a found ASCII byte) keeps the str slicing panic path out.
+    let (authority, path) = rest
+        .find('/')
+        .and_then(|i| rest.split_at_checked(i))
+        .unwrap_or((rest, ""));
     if authority.contains('@') {
         return Err(bad_api_url("must not contain credentials"));
     }
     let (host, port) = if authority.starts_with('[') {
-        let (host, tail) = match authority.find(']') {
-            Some(end) => authority.split_at(end + 1),
+        let (host, tail) = match authority
+            .find(']')
+            .and_then(|end| authority.split_at_checked(end + 1))
+        {
+            Some(parts) => parts,
             None => return Err(bad_api_url(NOT_ABSOLUTE)),
         };
         let inside = host.trim_start_matches('[').trim_end_matches(']');

@@ -64,10 +64,9 @@ impl<'a> Reader<'a> {
             return Err(["expected ", what, " in DER"].concat());
         }
         let len = self.length()?;
-        if len > self.rest.len() {
+        let Some((contents, rest)) = self.rest.split_at_checked(len) else {
             return Err("truncated DER".to_owned());
-        }
-        let (contents, rest) = self.rest.split_at(len);
+        };
         self.rest = rest;
         Ok(contents)
     }
