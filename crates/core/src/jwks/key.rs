@@ -218,15 +218,27 @@ fn pem_body(text: &str, label: &str) -> Result<Vec<u8>, String> {
     decode_base64_body(body).ok_or_else(|| "the PEM body is not valid base64".to_owned())
 }
 
-/// `s` without each `\` followed by `letter` (left to right, as `str::replace` removes such pairs).
-fn remove_escape(s: &str, letter: char) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.next_if_eq(&letter).is_some() {
-            continue;
+/// `s` without each `\` followed by the ASCII `letter` (left to right, as `str::replace` removes such
+/// pairs). Bytewise: ASCII bytes never occur inside a multi-byte UTF-8 character.
+fn remove_escape(s: &[u8], letter: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut backslash = false;
+    for &b in s {
+        if backslash {
+            backslash = false;
+            if b == letter {
+                continue;
+            }
+            out.push(b'\\');
         }
-        out.push(c);
+        if b == b'\\' {
+            backslash = true;
+        } else {
+            out.push(b);
+        }
+    }
+    if backslash {
+        out.push(b'\\');
     }
     out
 }
@@ -234,20 +246,22 @@ fn remove_escape(s: &str, letter: char) -> String {
 /// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed.
 fn decode_base64_body(body: &str) -> Option<Vec<u8>> {
     // Two passes, as two `replace` calls: removing `\n` can bring a `\` and an `r` together.
-    let cleaned: String = remove_escape(&remove_escape(body, 'n'), 'r')
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            other => other,
-        })
-        .collect();
-    let unpadded = cleaned.trim_end_matches('=');
-    if cleaned.len() - unpadded.len() > 2 || unpadded.is_empty() {
+    let mut cleaned = remove_escape(&remove_escape(body.as_bytes(), b'n'), b'r');
+    cleaned.retain(|b| !b.is_ascii_whitespace());
+    for b in &mut cleaned {
+        match *b {
+            b'-' => *b = b'+',
+            b'_' => *b = b'/',
+            _ => {}
+        }
+    }
+    let padding = cleaned.iter().rev().take_while(|b| **b == b'=').count();
+    cleaned.truncate(cleaned.len() - padding);
+    if padding > 2 || cleaned.is_empty() {
         return None;
     }
-    Base64Unpadded::decode_vec(unpadded).ok()
+    // Only ASCII bytes were removed or replaced, so this is still UTF-8.
+    Base64Unpadded::decode_vec(std::str::from_utf8(&cleaned).ok()?).ok()
 }
 
 /// Parses a `jwtKey` (`CLERK_JWT_KEY`): a PEM `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1), a bare
@@ -416,14 +430,15 @@ mod tests {
             "-----BEGI",
         ];
         for text in texts {
+            let bytes = text.as_bytes();
             assert_eq!(
-                remove_escape(text, 'n'),
-                text.replace("\\n", ""),
+                remove_escape(bytes, b'n'),
+                text.replace("\\n", "").as_bytes(),
                 "{text:?}"
             );
             assert_eq!(
-                remove_escape(&remove_escape(text, 'n'), 'r'),
-                text.replace("\\n", "").replace("\\r", ""),
+                remove_escape(&remove_escape(bytes, b'n'), b'r'),
+                text.replace("\\n", "").replace("\\r", "").as_bytes(),
                 "{text:?}"
             );
             for needle in [
