@@ -505,6 +505,14 @@ pub fn decode_response<T>(
     response: &HttpResponse,
     decode: impl FnOnce(&Value) -> Result<T, String>,
 ) -> Result<T, Error> {
+    let value = response_json(response)?;
+    decode(&value).map_err(|what| unexpected_response(response, what))
+}
+
+/// The part of [`decode_response`] that does not depend on the decoded type: one copy in the wasm, not one
+/// per call site.
+#[inline(never)]
+fn response_json(response: &HttpResponse) -> Result<Value, Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Api(error_from_response(response)));
     }
@@ -528,5 +536,5 @@ pub fn decode_response<T>(
             ..ApiResponseError::default()
         })
     })?;
-    decode(&value).map_err(|what| unexpected_response(response, what))
+    Ok(value)
 }
