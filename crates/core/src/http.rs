@@ -306,13 +306,17 @@ fn parse_ipv6(s: &[u8]) -> Option<u128> {
 }
 
 /// Refuses `.`/`..` pieces in a segment, decoded up to 10 times; `/` and `\` both separate pieces.
+///
+/// Works on bytes: decoding may produce invalid UTF-8, and replacing it (as `from_utf8_lossy` would) only
+/// swaps non-ASCII bytes for other non-ASCII bytes, which can neither form nor break a `%XX`, a separator
+/// or a dot piece, so the outcome is the same without the lossy conversion.
 fn check_dot_segments(segment: &str) -> Result<(), Error> {
     const DOTS: &str = "path segments \".\" and \"..\" are not allowed";
-    let mut current = segment.to_owned();
+    let mut current = segment.as_bytes().to_vec();
     for _ in 0..=10 {
         if current
-            .split(['/', '\\'])
-            .any(|piece| piece == "." || piece == "..")
+            .split(|b| matches!(b, b'/' | b'\\'))
+            .any(|piece| piece == b"." || piece == b"..")
         {
             return Err(Error::invalid_argument(DOTS));
         }
@@ -336,9 +340,8 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Decodes `%XX` sequences; malformed ones stay as they are. Invalid UTF-8 is replaced lossily.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
+/// Decodes `%XX` sequences; malformed ones stay as they are.
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -355,7 +358,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// Percent-encodes every byte outside the RFC 3986 unreserved set.
@@ -476,6 +479,87 @@ mod tests {
             "http://[::ffff:127.0.0.1]/x",
         ] {
             assert!(check_transport(&strict, url).is_err(), "{url}");
+        }
+    }
+
+    /// The dot-segment check before it worked on bytes: `String`s, decoded with `from_utf8_lossy`.
+    fn lossy_check_dot_segments(segment: &str) -> Result<(), Error> {
+        let decode = |s: &str| {
+            let bytes = percent_decode(s.as_bytes());
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let mut current = segment.to_owned();
+        for _ in 0..=10 {
+            if current
+                .split(['/', '\\'])
+                .any(|piece| piece == "." || piece == "..")
+            {
+                return Err(Error::invalid_argument(
+                    "path segments \".\" and \"..\" are not allowed",
+                ));
+            }
+            let decoded = decode(&current);
+            if decoded == current {
+                return Ok(());
+            }
+            current = decoded;
+        }
+        Err(Error::invalid_argument(
+            "path segment has too many layers of percent-encoding",
+        ))
+    }
+
+    #[test]
+    fn dot_segments_bytewise_match_lossy_strings() {
+        let mut cases: Vec<String> = [
+            "..",
+            "%2e%2E",
+            "%252e%252e",
+            "%FF%2E%2E",
+            "%FF/%2E%2E",
+            "%C3%2E",
+            "%C3/..",
+            "\u{e9}/%2E",
+            "a%2Fb%5C..",
+            "%E2%82/%2E",
+            "%F0%9F%98%80%2e",
+            "%25FF%252E%252E",
+            "%%2e2e",
+            "mt_123",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let mut deep = "%2E".to_owned();
+        for _ in 0..12 {
+            deep = deep.replace('%', "%25");
+            cases.push(deep.clone());
+            cases.push(format!("%FF{deep}/{deep}"));
+        }
+        for case in &cases {
+            assert_eq!(
+                check_dot_segments(case),
+                lossy_check_dot_segments(case),
+                "{case}"
+            );
+        }
+        // Random segments over the alphabet that matters.
+        const ALPHABET: &[&str] = &[
+            "%", "2", "5", "e", "E", "F", ".", "/", "\\", "%FF", "%C3", "%2", "x",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..50_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut r = state;
+            for _ in 0..(r % 12) {
+                r /= 13;
+                s.push_str(ALPHABET[usize::try_from(r % 13).unwrap_or(0)]);
+                r = r.rotate_left(7) ^ state;
+            }
+            assert_eq!(check_dot_segments(&s), lossy_check_dot_segments(&s), "{s}");
         }
     }
 
