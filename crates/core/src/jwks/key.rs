@@ -4,7 +4,6 @@
 
 use std::rc::Rc;
 
-use base64ct::{Base64Unpadded, Encoding};
 use serde_json::{Map, Value};
 
 use super::der;
@@ -243,15 +242,17 @@ fn remove_escape(s: &[u8], letter: u8) -> Vec<u8> {
     out
 }
 
-/// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed.
+/// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed: canonical and
+/// unpadded once up to two trailing `=` are dropped (what `base64ct`'s `Base64Unpadded` accepts, with `-`/`_`
+/// read as `+`/`/`), decoded by the crate's base64url table decoder with `+`/`/` read as `-`/`_`.
 fn decode_base64_body(body: &str) -> Option<Vec<u8>> {
     // Two passes, as two `replace` calls: removing `\n` can bring a `\` and an `r` together.
     let mut cleaned = remove_escape(&remove_escape(body.as_bytes(), b'n'), b'r');
     cleaned.retain(|b| !b.is_ascii_whitespace());
     for b in &mut cleaned {
         match *b {
-            b'-' => *b = b'+',
-            b'_' => *b = b'/',
+            b'+' => *b = b'-',
+            b'/' => *b = b'_',
             _ => {}
         }
     }
@@ -260,8 +261,7 @@ fn decode_base64_body(body: &str) -> Option<Vec<u8>> {
     if padding > 2 || cleaned.is_empty() {
         return None;
     }
-    // Only ASCII bytes were removed or replaced, so this is still UTF-8.
-    Base64Unpadded::decode_vec(std::str::from_utf8(&cleaned).ok()?).ok()
+    crate::base64url::decode_bytes(&cleaned)
 }
 
 /// Parses a `jwtKey` (`CLERK_JWT_KEY`): a PEM `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1), a bare
@@ -325,8 +325,75 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
 )]
 mod tests {
     use super::*;
-    use base64ct::Base64UrlUnpadded;
+    use base64ct::{Base64, Base64Unpadded, Base64UrlUnpadded, Encoding};
     use serde_json::json;
+
+    /// `decode_base64_body` before it used the table decoder: `-`/`_` mapped to `+`/`/`, then base64ct.
+    fn base64ct_body(body: &str) -> Option<Vec<u8>> {
+        let mut cleaned = remove_escape(&remove_escape(body.as_bytes(), b'n'), b'r');
+        cleaned.retain(|b| !b.is_ascii_whitespace());
+        let cleaned: String = String::from_utf8(cleaned)
+            .unwrap()
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                other => other,
+            })
+            .collect();
+        let unpadded = cleaned.trim_end_matches('=');
+        if cleaned.len() - unpadded.len() > 2 || unpadded.is_empty() {
+            return None;
+        }
+        Base64Unpadded::decode_vec(unpadded).ok()
+    }
+
+    #[test]
+    fn base64_body_matches_base64ct() {
+        let mut bodies: Vec<String> = vec![
+            "".into(),
+            "=".into(),
+            "AA==".into(),
+            "AA===".into(),
+            "AB==".into(),
+            "AAA=".into(),
+            "AAB=".into(),
+            "A".into(),
+            "-_+/".into(),
+            "+/-_AA".into(),
+            "AA\\nAA".into(),
+            "A A\tA\rA".into(),
+            "AA=AA".into(),
+            "\u{e9}AAA".into(),
+            "AA.A".into(),
+        ];
+        for len in 0..40usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 151 + len * 7) as u8).collect();
+            let standard = Base64::encode_string(&data);
+            bodies.push(standard.clone());
+            bodies.push(Base64UrlUnpadded::encode_string(&data));
+            bodies.push(standard.replace('=', ""));
+            bodies.push(format!("{standard}\n"));
+        }
+        let mut state = 0x1234_5678_9abc_def1_u64;
+        const ALPHABET: &[u8] = b"AQgw+/-_=  \\nr9Z";
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = usize::try_from(state % 11).unwrap();
+            let body: String = (0..len)
+                .map(|i| {
+                    let k = usize::try_from((state >> (5 * i)) % 17).unwrap();
+                    char::from(ALPHABET[k % ALPHABET.len()])
+                })
+                .collect();
+            bodies.push(body);
+        }
+        for body in &bodies {
+            assert_eq!(decode_base64_body(body), base64ct_body(body), "{body:?}");
+        }
+    }
 
     fn modulus(bits: usize) -> Vec<u8> {
         let mut n = vec![0xffu8; bits / 8];
