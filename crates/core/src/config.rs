@@ -74,7 +74,8 @@ impl Default for ClientConfig {
             jwt_key: None,
             api_url: crate::DEFAULT_API_URL.to_owned(),
             api_version: crate::DEFAULT_API_VERSION.to_owned(),
-            user_agent: crate::default_user_agent(),
+            // `crate::default_user_agent()`, without its `format!`.
+            user_agent: ["clerk-m2m-edge@", crate::VERSION].concat(),
             timeout_ms: Some(30_000),
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
