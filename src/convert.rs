@@ -65,7 +65,7 @@ fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
         for (i, item) in array.iter().enumerate() {
             out.push(
                 walk(&item, depth + 1)
-                    .map_err(|e| e.at(["[", itoa::Buffer::new().format(i), "]"].concat()))?,
+                    .map_err(|e| e.at(["[", itoa::Buffer::new().format(i as u64), "]"].concat()))?,
             );
         }
         return Ok(Value::Array(out));

@@ -222,7 +222,7 @@ impl VerificationError {
     /// `<message> (code=<code>, status=<status or n/a>)`, the reference's `getFullMessage()`.
     pub fn full_message(&self) -> String {
         let mut status = itoa::Buffer::new();
-        let status = self.status.map_or("n/a", |s| status.format(s));
+        let status = self.status.map_or("n/a", |s| status.format(u64::from(s)));
         [
             self.message.as_str(),
             " (code=",

@@ -78,7 +78,7 @@ pub fn parse_timeout(v: &Value) -> Result<Option<u32>, Error> {
         _ => Err(Error::invalid_argument(
             [
                 "timeoutMs must be an integer between 0 and ",
-                itoa::Buffer::new().format(MAX_TIMEOUT_MS),
+                itoa::Buffer::new().format(u64::from(MAX_TIMEOUT_MS)),
                 " (0 or null: no timeout)",
             ]
             .concat(),

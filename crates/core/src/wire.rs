@@ -73,7 +73,11 @@ pub fn list_query(params: &ListParams) -> String {
         form_pair("expired", "true", &mut q);
     }
     if let Some(limit) = params.limit.filter(|n| *n != 0) {
-        form_pair("limit", itoa::Buffer::new().format(limit), &mut q);
+        form_pair(
+            "limit",
+            itoa::Buffer::new().format(u64::from(limit)),
+            &mut q,
+        );
     }
     if let Some(offset) = params.offset.filter(|n| *n != 0) {
         form_pair("offset", itoa::Buffer::new().format(offset), &mut q);
@@ -271,7 +275,7 @@ pub fn decode_page(value: &Value) -> Result<M2mTokenPage, String> {
         .enumerate()
         .map(|(i, item)| {
             decode_token(item, false)
-                .map_err(|e| [key, "[", itoa::Buffer::new().format(i), "]: ", &e].concat())
+                .map_err(|e| [key, "[", itoa::Buffer::new().format(i as u64), "]: ", &e].concat())
         })
         .collect::<Result<Vec<_>, _>>()?;
     let total_count = match total {
@@ -360,7 +364,7 @@ pub fn status_message(status: u16, status_text: &str) -> String {
         status_text.to_owned()
     } else {
         reason_phrase(status).map_or_else(
-            || ["HTTP ", itoa::Buffer::new().format(status)].concat(),
+            || ["HTTP ", itoa::Buffer::new().format(u64::from(status))].concat(),
             str::to_owned,
         )
     }
@@ -485,7 +489,7 @@ pub fn transport_error(error: &TransportError) -> Error {
         TransportError::Timeout { after_ms } => {
             let message = [
                 "Clerk Backend API request timed out after ",
-                itoa::Buffer::new().format(*after_ms),
+                itoa::Buffer::new().format(u64::from(*after_ms)),
                 " ms",
             ]
             .concat();

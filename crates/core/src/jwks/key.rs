@@ -107,11 +107,11 @@ pub fn rsa_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, String> {
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
         return Err([
             "RSA keys of ",
-            itoa::Buffer::new().format(bits),
+            itoa::Buffer::new().format(bits as u64),
             " bits are not accepted (only ",
-            itoa::Buffer::new().format(MIN_RSA_BITS),
+            itoa::Buffer::new().format(MIN_RSA_BITS as u64),
             " to ",
-            itoa::Buffer::new().format(MAX_RSA_BITS),
+            itoa::Buffer::new().format(MAX_RSA_BITS as u64),
             " bits)",
         ]
         .concat());
