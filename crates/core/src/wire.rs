@@ -449,10 +449,10 @@ pub fn error_from_response(response: &HttpResponse) -> ApiResponseError {
     }
 }
 
-fn unexpected_entry(message: impl Into<String>) -> ApiError {
+fn unexpected_entry(message: String) -> ApiError {
     ApiError {
         code: "unexpected_error".to_owned(),
-        message: message.into(),
+        message,
         long_message: None,
         meta: None,
     }
@@ -460,6 +460,11 @@ fn unexpected_entry(message: impl Into<String>) -> ApiError {
 
 /// A 2xx response whose body is not what the endpoint promises: status kept, one `unexpected_error`.
 pub fn unexpected_response(response: &HttpResponse, what: impl Into<String>) -> Error {
+    unexpected(response, what.into())
+}
+
+/// [`unexpected_response`], one copy for every type of `what`.
+fn unexpected(response: &HttpResponse, what: String) -> Error {
     Error::Api(ApiResponseError {
         status: Some(response.status),
         status_text: response.status_text.clone(),
@@ -482,7 +487,7 @@ pub fn transport_error(error: &TransportError) -> Error {
             };
             Error::Api(ApiResponseError {
                 message: ["Clerk Backend API request failed: ", detail].concat(),
-                errors: vec![unexpected_entry(detail)],
+                errors: vec![unexpected_entry(detail.to_owned())],
                 ..ApiResponseError::default()
             })
         }
