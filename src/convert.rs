@@ -17,7 +17,9 @@ pub fn js_to_json(value: &JsValue, path: &str) -> Result<Value, Error> {
         for segment in e.path.iter().rev() {
             at.push_str(segment);
         }
-        Error::invalid_argument(format!("{at} {}", e.problem))
+        at.push(' ');
+        at.push_str(e.problem);
+        Error::invalid_argument(at)
     })
 }
 
@@ -61,7 +63,10 @@ fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
         let array: &Array = value.unchecked_ref();
         let mut out = Vec::with_capacity(array.length() as usize);
         for (i, item) in array.iter().enumerate() {
-            out.push(walk(&item, depth + 1).map_err(|e| e.at(format!("[{i}]")))?);
+            out.push(
+                walk(&item, depth + 1)
+                    .map_err(|e| e.at(["[", itoa::Buffer::new().format(i as u64), "]"].concat()))?,
+            );
         }
         return Ok(Value::Array(out));
     }
@@ -72,11 +77,11 @@ fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
                 continue;
             };
             let item = Reflect::get(value, &key)
-                .map_err(|_| WalkError::new("cannot be read").at(format!(".{name}")))?;
+                .map_err(|_| WalkError::new("cannot be read").at([".", &name].concat()))?;
             if item.is_undefined() {
                 continue;
             }
-            let converted = walk(&item, depth + 1).map_err(|e| e.at(format!(".{name}")))?;
+            let converted = walk(&item, depth + 1).map_err(|e| e.at([".", &name].concat()))?;
             out.insert(name, converted);
         }
         return Ok(Value::Object(out));
@@ -110,12 +115,14 @@ fn is_plain_object(value: &JsValue) -> bool {
 
 /// Hands JSON to JS as plain objects and arrays.
 pub fn json_to_js(value: &Value) -> JsValue {
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+    // `serde_json::to_string` writes what `Display` does, without `core::fmt`; a `Value` always serialises.
+    let text = serde_json::to_string(value).unwrap_or_default();
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 /// Builds the tagged `Error` that `liftError` in js/errors.js turns into the public class.
 pub fn error_to_js(error: &Error) -> JsValue {
-    let e = js_sys::Error::new(&error.to_string());
+    let e = js_sys::Error::new(error.message());
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
     };

@@ -5,7 +5,7 @@
 //! The binding hands over the `Authorization` header value and the call options as JSON; the result is a
 //! [`RequestState`] that the JS layer turns into the reference's request-state object.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::config::{ClientConfig, Secret};
 use crate::error::{Error, VerificationError, VerificationErrorCode};
@@ -91,31 +91,48 @@ impl RequestState {
 
     /// The state as the JSON the JS layer wraps (`headers` as `[name, value]` pairs; `auth` for `toAuth()`).
     pub fn to_public_json(&self) -> Value {
-        let auth = match &self.signed_in {
-            Some((_, t)) => json!({
-                "id": t.id, "subject": t.subject, "scopes": t.scopes,
-                "claims": t.claims.clone().map_or(Value::Null, Value::Object),
-                "machineId": t.subject, "tokenType": self.token_type, "isAuthenticated": true,
-            }),
-            None => json!({
-                "id": null, "subject": null, "scopes": null, "claims": null, "machineId": null,
-                "tokenType": self.token_type, "isAuthenticated": false,
-            }),
-        };
+        // Built field by field rather than with `json!`, whose `to_value(..).unwrap()` links serde_json's
+        // `Debug` for errors and a panic path.
+        let token_type = self.token_type.map_or(Value::Null, Value::from);
+        let mut auth = Map::new();
+        match &self.signed_in {
+            Some((_, t)) => {
+                auth.insert("id".into(), Value::from(t.id.clone()));
+                auth.insert("subject".into(), Value::from(t.subject.clone()));
+                auth.insert("scopes".into(), Value::from(t.scopes.clone()));
+                auth.insert(
+                    "claims".into(),
+                    t.claims.clone().map_or(Value::Null, Value::Object),
+                );
+                auth.insert("machineId".into(), Value::from(t.subject.clone()));
+            }
+            None => {
+                for key in ["id", "subject", "scopes", "claims", "machineId"] {
+                    auth.insert(key.into(), Value::Null);
+                }
+            }
+        }
+        auth.insert("tokenType".into(), token_type);
+        auth.insert(
+            "isAuthenticated".into(),
+            Value::from(self.signed_in.is_some()),
+        );
+        let auth = Value::Object(auth);
+        let pair = |name: &str, value: &str| Value::from(vec![name, value]);
         let mut headers = Vec::new();
         if self.signed_in.is_none() {
-            headers.push(json!(["x-clerk-auth-status", "signed-out"]));
+            headers.push(pair("x-clerk-auth-status", "signed-out"));
             // Like the reference's `withDebugHeaders`, a value `Headers` refuses (a kid or claim from the token
             // with a line break or a non-Latin-1 character) is left out rather than making the call throw.
             if let Some(reason) = self.reason.as_ref().filter(|r| is_header_value(r)) {
-                headers.push(json!(["x-clerk-auth-reason", reason]));
+                headers.push(pair("x-clerk-auth-reason", reason));
             }
             if let Some(message) = self
                 .message
                 .as_ref()
                 .filter(|m| !m.is_empty() && is_header_value(m))
             {
-                headers.push(json!(["x-clerk-auth-message", message]));
+                headers.push(pair("x-clerk-auth-message", message));
             }
         }
         let mut o = Map::new();
@@ -185,7 +202,11 @@ fn with_call_keys(
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s.is_empty() => {}
             Some(Value::String(s)) => *slot = Some(Secret::new(s.clone())),
-            Some(_) => return Err(Error::invalid_argument(format!("{name} must be a string"))),
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    [name, " must be a string"].concat(),
+                ))
+            }
         }
     }
     Ok(config)
@@ -283,7 +304,12 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
         return Ok(RequestState::signed_out(
             Some(token_type),
             "token-type-unsupported",
-            format!("clerk-m2m-edge verifies M2M tokens only; got a token of type {token_type}."),
+            [
+                "clerk-m2m-edge verifies M2M tokens only; got a token of type ",
+                token_type,
+                ".",
+            ]
+            .concat(),
         ));
     }
 
@@ -314,6 +340,7 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn header_token_extraction_matches_the_reference() {

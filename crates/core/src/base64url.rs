@@ -34,7 +34,11 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Decodes canonical unpadded base64url: a character outside the alphabet, a length of 1 mod 4 and non-zero
 /// trailing bits are errors (as in the reference's "loose" decoder and in `base64ct`).
 pub fn decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
+    decode_bytes(s.as_bytes())
+}
+
+/// [`decode`] of bytes (which need not be UTF-8: a non-ASCII byte is outside the alphabet).
+pub(crate) fn decode_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
     let (full, rest) = (bytes.len() / 4, bytes.len() % 4);
     // 2 trailing chars carry 1 byte (+ 4 zero bits), 3 carry 2 bytes (+ 2 zero bits); 1 cannot occur.
     let (tail_bytes, spare_bits) = match rest {

@@ -74,7 +74,8 @@ impl Default for ClientConfig {
             jwt_key: None,
             api_url: crate::DEFAULT_API_URL.to_owned(),
             api_version: crate::DEFAULT_API_VERSION.to_owned(),
-            user_agent: crate::default_user_agent(),
+            // `crate::default_user_agent()`, without its `format!`.
+            user_agent: ["clerk-m2m-edge@", crate::VERSION].concat(),
             timeout_ms: Some(30_000),
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
@@ -114,9 +115,9 @@ impl Sources<'_> {
                 Value::String(s) if s.is_empty() => {}
                 Value::String(s) => return Ok(Some(s.clone())),
                 _ => {
-                    return Err(Error::invalid_argument(format!(
-                        "{option} must be a string"
-                    )))
+                    return Err(Error::invalid_argument(
+                        [option, " must be a string"].concat(),
+                    ))
                 }
             }
         }
@@ -133,9 +134,9 @@ impl Sources<'_> {
                 Some(Value::String(s)) if s.is_empty() => {}
                 Some(Value::String(s)) => return Ok(Some(s.clone())),
                 Some(_) => {
-                    return Err(Error::invalid_argument(format!(
-                        "{source}.{var} must be a string"
-                    )))
+                    return Err(Error::invalid_argument(
+                        [source, ".", var, " must be a string"].concat(),
+                    ))
                 }
             }
         }
@@ -153,7 +154,9 @@ fn env_object<'a>(name: &str, v: &'a Value) -> Result<Option<&'a Map<String, Val
     match v {
         Value::Null => Ok(None),
         Value::Object(m) => Ok(Some(m)),
-        _ => Err(Error::invalid_argument(format!("{name} must be an object"))),
+        _ => Err(Error::invalid_argument(
+            [name, " must be an object"].concat(),
+        )),
     }
 }
 

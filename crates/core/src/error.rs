@@ -72,16 +72,21 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message, as `Display` writes it (without `core::fmt`, for the wasm binding).
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Api(e) => &e.message,
+            Error::Verification(e) => &e.message,
+            Error::InvalidArgument { message } | Error::Configuration { message } => message,
+            Error::Aborted => "The operation was aborted.",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Api(e) => fmt::Display::fmt(e, f),
-            Error::Verification(e) => fmt::Display::fmt(e, f),
-            Error::InvalidArgument { message } | Error::Configuration { message } => {
-                f.write_str(message)
-            }
-            Error::Aborted => f.write_str("The operation was aborted."),
-        }
+        f.write_str(self.message())
     }
 }
 
@@ -216,15 +221,17 @@ impl VerificationError {
 
     /// `<message> (code=<code>, status=<status or n/a>)`, the reference's `getFullMessage()`.
     pub fn full_message(&self) -> String {
-        let status = self
-            .status
-            .map_or_else(|| "n/a".to_owned(), |s| s.to_string());
-        format!(
-            "{} (code={}, status={})",
-            self.message,
+        let mut status = itoa::Buffer::new();
+        let status = self.status.map_or("n/a", |s| status.format(u64::from(s)));
+        [
+            self.message.as_str(),
+            " (code=",
             self.code.as_str(),
-            status
-        )
+            ", status=",
+            status,
+            ")",
+        ]
+        .concat()
     }
 }
 

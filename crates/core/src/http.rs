@@ -4,8 +4,6 @@
 //! crate, to keep the wasm small) that accepts only the unambiguous subset of absolute `http(s)` URLs, so
 //! [`check_transport`] sees exactly the host the runtime's `fetch` will connect to.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 
@@ -31,7 +29,7 @@ pub fn base_headers(config: &ClientConfig, bearer: Option<&Secret>) -> Vec<(Stri
     if let Some(key) = bearer {
         headers.push((
             "Authorization".to_owned(),
-            format!("Bearer {}", key.expose()),
+            ["Bearer ", key.expose()].concat(),
         ));
     }
     headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
@@ -95,10 +93,14 @@ pub fn check_transport(config: &ClientConfig, url: &str) -> Result<(), Error> {
     if parsed.scheme == "https" || config.allow_insecure_http || is_loopback(parsed.host) {
         return Ok(());
     }
-    Err(Error::configuration(format!(
-        "Refusing to send a Clerk secret (a key or a token) over plain http to {}; use https or set allowInsecureHttp: true",
-        parsed.host
-    )))
+    Err(Error::configuration(
+        [
+            "Refusing to send a Clerk secret (a key or a token) over plain http to ",
+            parsed.host,
+            "; use https or set allowInsecureHttp: true",
+        ]
+        .concat(),
+    ))
 }
 
 /// The parts of a validated absolute URL. `scheme` is lower case; `host` keeps IPv6 brackets.
@@ -110,7 +112,7 @@ struct BaseUrl<'a> {
 }
 
 fn bad_api_url(why: &str) -> Error {
-    Error::configuration(format!("apiUrl {why}"))
+    Error::configuration(["apiUrl ", why].concat())
 }
 
 /// Parses the strict subset of absolute URLs we accept for `apiUrl` (and that [`endpoint_url`] produces).
@@ -124,7 +126,11 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl<'_>, Error> {
             "must be an absolute http:// or https:// URL without spaces, backslashes or non-ASCII characters",
         ));
     }
-    let (scheme, rest) = match raw.split_once("://") {
+    // The first `:` must start `://`: a scheme never contains `:` (no `&str` pattern search in the wasm).
+    let split = raw
+        .split_once(':')
+        .and_then(|(s, rest)| Some((s, rest.strip_prefix("//")?)));
+    let (scheme, rest) = match split {
         Some((s, rest)) if s.eq_ignore_ascii_case("https") => ("https", rest),
         Some((s, rest)) if s.eq_ignore_ascii_case("http") => ("http", rest),
         _ => return Err(bad_api_url(NOT_ABSOLUTE)),
@@ -132,20 +138,24 @@ fn parse_base_url(raw: &str) -> Result<BaseUrl<'_>, Error> {
     if rest.contains(['?', '#']) {
         return Err(bad_api_url("must not contain a query or a fragment"));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
+    // `split_at_checked` (never `None` at a found ASCII byte) keeps the str slicing panic path out.
+    let (authority, path) = rest
+        .find('/')
+        .and_then(|i| rest.split_at_checked(i))
+        .unwrap_or((rest, ""));
     if authority.contains('@') {
         return Err(bad_api_url("must not contain credentials"));
     }
     let (host, port) = if authority.starts_with('[') {
-        let (host, tail) = match authority.find(']') {
-            Some(end) => authority.split_at(end + 1),
+        let (host, tail) = match authority
+            .find(']')
+            .and_then(|end| authority.split_at_checked(end + 1))
+        {
+            Some(parts) => parts,
             None => return Err(bad_api_url(NOT_ABSOLUTE)),
         };
         let inside = host.trim_start_matches('[').trim_end_matches(']');
-        if inside.parse::<Ipv6Addr>().is_err() {
+        if parse_ipv6(inside.as_bytes()).is_none() {
             return Err(bad_api_url("has an invalid IPv6 host"));
         }
         let port = match tail.strip_prefix(':') {
@@ -191,19 +201,122 @@ fn is_loopback(host: &str) -> bool {
         return true;
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return inner.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+        // `::1` only, as `Ipv6Addr::is_loopback` (an IPv4-mapped `::ffff:127.0.0.1` is not loopback).
+        return parse_ipv6(inner.as_bytes()) == Some(1);
     }
-    host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    matches!(parse_ipv4(host.as_bytes()), Some(([127, ..], [])))
+}
+
+// The text forms of IP addresses, with exactly the grammar of `core::net`'s `FromStr` for `Ipv4Addr` and
+// `Ipv6Addr` (same greedy digit runs, same limits), without pulling that parser into the wasm.
+
+/// `core::net`'s `read_number`: a greedy run of `radix` digits, refused when it is empty, longer than
+/// `max_digits`, or (unless `allow_zero_prefix`) a multi-digit number starting with `0`.
+fn read_number(
+    s: &[u8],
+    radix: u32,
+    max_digits: usize,
+    allow_zero_prefix: bool,
+) -> Option<(u32, &[u8])> {
+    let mut value = 0u32;
+    let mut digits = 0;
+    let mut rest = s;
+    while let Some((&b, tail)) = rest.split_first() {
+        let Some(d) = char::from(b).to_digit(radix) else {
+            break;
+        };
+        digits += 1;
+        if digits > max_digits {
+            return None;
+        }
+        value = value * radix + d;
+        rest = tail;
+    }
+    if digits == 0 || (!allow_zero_prefix && digits > 1 && s.first() == Some(&b'0')) {
+        return None;
+    }
+    Some((value, rest))
+}
+
+/// A dotted-quad IPv4 address at the start of `s` (four decimal octets, no leading zeros), and the rest.
+fn parse_ipv4(mut s: &[u8]) -> Option<([u8; 4], &[u8])> {
+    let mut octets = [0u8; 4];
+    for (i, octet) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            s = s.strip_prefix(b".")?;
+        }
+        let (value, rest) = read_number(s, 10, 3, false)?;
+        *octet = u8::try_from(value).ok()?;
+        s = rest;
+    }
+    Some((octets, s))
+}
+
+/// Up to `limit` `:`-separated hex groups, the last two of which may be an embedded IPv4 address:
+/// (groups read, whether an IPv4 address ended them, their value, the rest).
+fn read_groups(mut s: &[u8], limit: usize) -> (usize, bool, u128, &[u8]) {
+    let mut value = 0u128;
+    for i in 0..limit {
+        let after_separator = if i == 0 {
+            s
+        } else {
+            match s.strip_prefix(b":") {
+                Some(rest) => rest,
+                None => return (i, false, value, s),
+            }
+        };
+        if i + 1 < limit {
+            if let Some((octets, rest)) = parse_ipv4(after_separator) {
+                return (
+                    i + 2,
+                    true,
+                    value << 32 | u128::from(u32::from_be_bytes(octets)),
+                    rest,
+                );
+            }
+        }
+        match read_number(after_separator, 16, 4, true) {
+            Some((group, rest)) => {
+                value = value << 16 | u128::from(group);
+                s = rest;
+            }
+            None => return (i, false, value, s),
+        }
+    }
+    (limit, false, value, s)
+}
+
+/// The whole of `s` as an IPv6 address (without brackets or zone), as a 128-bit number.
+fn parse_ipv6(s: &[u8]) -> Option<u128> {
+    let (head_size, head_ipv4, head, s) = read_groups(s, 8);
+    if head_size == 8 {
+        return s.is_empty().then_some(head);
+    }
+    // An IPv4 part is not allowed before `::`, and `::` stands for at least one zero group.
+    if head_ipv4 {
+        return None;
+    }
+    let s = s.strip_prefix(b"::")?;
+    let (_, _, tail, s) = read_groups(s, 7 - head_size);
+    if !s.is_empty() {
+        return None;
+    }
+    let shift = u32::try_from(16 * (8 - head_size)).unwrap_or(128);
+    Some(head.checked_shl(shift).unwrap_or(0) | tail)
 }
 
 /// Refuses `.`/`..` pieces in a segment, decoded up to 10 times; `/` and `\` both separate pieces.
+///
+/// Works on bytes: decoding may produce invalid UTF-8, and replacing it (as `from_utf8_lossy` would) only
+/// swaps non-ASCII bytes for other non-ASCII bytes, which can neither form nor break a `%XX`, a separator
+/// or a dot piece, so the outcome is the same without the lossy conversion.
 fn check_dot_segments(segment: &str) -> Result<(), Error> {
     const DOTS: &str = "path segments \".\" and \"..\" are not allowed";
-    let mut current = segment.to_owned();
+    let mut current = segment.as_bytes().to_vec();
     for _ in 0..=10 {
         if current
-            .split(['/', '\\'])
-            .any(|piece| piece == "." || piece == "..")
+            .split(|b| matches!(b, b'/' | b'\\'))
+            .any(|piece| piece == b"." || piece == b"..")
         {
             return Err(Error::invalid_argument(DOTS));
         }
@@ -227,9 +340,8 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Decodes `%XX` sequences; malformed ones stay as they are. Invalid UTF-8 is replaced lossily.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
+/// Decodes `%XX` sequences; malformed ones stay as they are.
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -246,7 +358,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// Percent-encodes every byte outside the RFC 3986 unreserved set.
@@ -259,6 +371,285 @@ pub(crate) fn percent_encode_into(s: &str, out: &mut String) {
             out.push('%');
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    /// The loopback test before the hand-written parser: `core::net` parsing.
+    fn std_is_loopback(host: &str) -> bool {
+        if host.eq_ignore_ascii_case("localhost") {
+            return true;
+        }
+        if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            return inner.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+        }
+        host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    fn same_as_std(text: &str) {
+        assert_eq!(
+            parse_ipv6(text.as_bytes()),
+            text.parse::<Ipv6Addr>().ok().map(u128::from),
+            "IPv6 {text:?}"
+        );
+        assert_eq!(
+            parse_ipv4(text.as_bytes()).and_then(|(o, rest)| rest.is_empty().then_some(o)),
+            text.parse::<Ipv4Addr>().ok().map(|ip| ip.octets()),
+            "IPv4 {text:?}"
+        );
+        for host in [text.to_owned(), format!("[{text}]")] {
+            assert_eq!(
+                is_loopback(&host),
+                std_is_loopback(&host),
+                "loopback {host:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "127.0.0.1",
+            "127.255.255.254",
+            "127.0.0.0",
+            "127.1.2.3",
+            "localhost",
+            "LOCALHOST",
+            "LocalHost",
+            "[::1]",
+            "[0:0:0:0:0:0:0:1]",
+            "[0000:0000:0000:0000:0000:0000:0000:0001]",
+            "[::0:1]",
+            "[0::1]",
+            "[::0.0.0.1]",
+        ] {
+            assert!(is_loopback(host), "{host}");
+            assert!(std_is_loopback(host), "{host}");
+        }
+        for host in [
+            "127.0.0.1.evil.com",
+            "evil.com.127.0.0.1",
+            "localhost.evil.com",
+            "0x7f.0.0.1",
+            "0x7f000001",
+            "2130706433",
+            "0177.0.0.1",
+            "127.000.0.1",
+            "127.0.0.01",
+            "127.0.0",
+            "127.0.0.1.",
+            "127.0.0.256",
+            "128.0.0.1",
+            "0.0.0.0",
+            "::1",
+            "[::1",
+            "::1]",
+            "[[::1]]",
+            "[::]",
+            "[::2]",
+            "[1::]",
+            "[::ffff:127.0.0.1]",
+            "[::ffff:7f00:1]",
+            "[::127.0.0.1]",
+            "[0:0:0:0:0:0:0:1:0]",
+            "[00001::1]",
+            "[::1%lo]",
+            "[127.0.0.1]",
+            "",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+            assert!(!std_is_loopback(host), "{host}");
+        }
+        let strict = ClientConfig::default();
+        for url in [
+            "http://127.255.255.254:8787/x",
+            "http://LOCALHOST/x",
+            "http://[0:0:0:0:0:0:0:1]:1/x",
+        ] {
+            assert!(check_transport(&strict, url).is_ok(), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1.evil.com/x",
+            "http://0x7f.0.0.1/x",
+            "http://[::ffff:127.0.0.1]/x",
+        ] {
+            assert!(check_transport(&strict, url).is_err(), "{url}");
+        }
+    }
+
+    /// The dot-segment check before it worked on bytes: `String`s, decoded with `from_utf8_lossy`.
+    fn lossy_check_dot_segments(segment: &str) -> Result<(), Error> {
+        let decode = |s: &str| {
+            let bytes = percent_decode(s.as_bytes());
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let mut current = segment.to_owned();
+        for _ in 0..=10 {
+            if current
+                .split(['/', '\\'])
+                .any(|piece| piece == "." || piece == "..")
+            {
+                return Err(Error::invalid_argument(
+                    "path segments \".\" and \"..\" are not allowed",
+                ));
+            }
+            let decoded = decode(&current);
+            if decoded == current {
+                return Ok(());
+            }
+            current = decoded;
+        }
+        Err(Error::invalid_argument(
+            "path segment has too many layers of percent-encoding",
+        ))
+    }
+
+    #[test]
+    fn dot_segments_bytewise_match_lossy_strings() {
+        let mut cases: Vec<String> = [
+            "..",
+            "%2e%2E",
+            "%252e%252e",
+            "%FF%2E%2E",
+            "%FF/%2E%2E",
+            "%C3%2E",
+            "%C3/..",
+            "\u{e9}/%2E",
+            "a%2Fb%5C..",
+            "%E2%82/%2E",
+            "%F0%9F%98%80%2e",
+            "%25FF%252E%252E",
+            "%%2e2e",
+            "mt_123",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let mut deep = "%2E".to_owned();
+        for _ in 0..12 {
+            deep = deep.replace('%', "%25");
+            cases.push(deep.clone());
+            cases.push(format!("%FF{deep}/{deep}"));
+        }
+        for case in &cases {
+            assert_eq!(
+                check_dot_segments(case),
+                lossy_check_dot_segments(case),
+                "{case}"
+            );
+        }
+        // Random segments over the alphabet that matters.
+        const ALPHABET: &[&str] = &[
+            "%", "2", "5", "e", "E", "F", ".", "/", "\\", "%FF", "%C3", "%2", "x",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..50_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut r = state;
+            for _ in 0..(r % 12) {
+                r /= 13;
+                s.push_str(ALPHABET[usize::try_from(r % 13).unwrap_or(0)]);
+                r = r.rotate_left(7) ^ state;
+            }
+            assert_eq!(check_dot_segments(&s), lossy_check_dot_segments(&s), "{s}");
+        }
+    }
+
+    #[test]
+    fn ip_text_grammar_matches_core_net() {
+        for text in [
+            "",
+            "::",
+            ":::",
+            "::1",
+            "1::",
+            "1:::2",
+            ":1::",
+            "::1:",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7::",
+            "1:2:3:4:5:6:7:8::",
+            "::2:3:4:5:6:7:8",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "1:2:3:4:5::1.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "::1.2.3.4",
+            "1.2.3.4::",
+            "1.2.3.4",
+            "::ffff:1.2.3.4",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::01.2.3.4",
+            "::256.2.3.4",
+            "ffff::FFFF",
+            "fffff::1",
+            "0ffff::1",
+            "g::1",
+            "1::2::3",
+            "::1%0",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.0.0.0",
+            "1.2.3.04",
+            "1.2.3.0",
+            "01.2.3.4",
+            "1..2.3",
+            " 1.2.3.4",
+            "1.2.3.4 ",
+            "1.2.3.-4",
+            "+1.2.3.4",
+            "1.2.3.4\u{e9}",
+        ] {
+            same_as_std(text);
+        }
+        // Random strings over the grammar's alphabet, and mutations of valid addresses.
+        const ALPHABET: &[u8] = b"0123456789abcdefABCDEFg:.:.::0017f";
+        let seeds = [
+            "::1",
+            "1:2:3:4:5:6:7:8",
+            "::ffff:127.0.0.1",
+            "fe80::1:2",
+            "127.0.0.1",
+            "1:2:3:4:5:6:255.255.255.255",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % 1_000_003).unwrap_or(0)
+        };
+        for round in 0..200_000 {
+            let mut text: Vec<u8> = if round % 2 == 0 {
+                (0..next() % 24)
+                    .map(|_| ALPHABET[next() % ALPHABET.len()])
+                    .collect()
+            } else {
+                seeds[next() % seeds.len()].as_bytes().to_vec()
+            };
+            for _ in 0..next() % 4 {
+                let at = next() % (text.len() + 1);
+                match next() % 3 {
+                    0 => text.insert(at, ALPHABET[next() % ALPHABET.len()]),
+                    1 if at < text.len() => {
+                        text.remove(at);
+                    }
+                    _ if at < text.len() => text[at] = ALPHABET[next() % ALPHABET.len()],
+                    _ => {}
+                }
+            }
+            same_as_std(std::str::from_utf8(&text).unwrap_or_default());
         }
     }
 }

@@ -3,9 +3,20 @@
 //! date/time crate and no float formatting tables are compiled in.
 #![deny(clippy::indexing_slicing)]
 
-use std::fmt::Write;
-
 use serde_json::Value;
+
+/// Appends `n` in decimal (itoa, already linked by serde_json: no `core::fmt` machinery per call site).
+pub(crate) fn push_int(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits (`format!("{n:0width$}")`).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
+}
 
 /// JavaScript's `Number.prototype.toString()` for a finite or non-finite `f64`.
 ///
@@ -49,7 +60,7 @@ pub(crate) fn number(f: f64) -> String {
         let e = n - 1;
         out.push('e');
         out.push(if e < 0 { '-' } else { '+' });
-        out.push_str(&e.unsigned_abs().to_string());
+        push_int(&mut out, e.unsigned_abs());
     }
     out
 }
@@ -57,12 +68,16 @@ pub(crate) fn number(f: f64) -> String {
 /// The shortest round-trip decimal digits of a finite positive `f` (no leading or trailing zeros) and the
 /// position `n` of the decimal point relative to them: `f = 0.d1d2…dk × 10^n`.
 fn shortest_digits(f: f64) -> (String, i64) {
-    let text = serde_json::Number::from_f64(f)
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    // What `serde_json::Number::from_f64(f).to_string()` gives: zmij's shortest text for a finite `f`.
+    let mut buffer = zmij::Buffer::new();
+    let text = if f.is_finite() {
+        buffer.format_finite(f)
+    } else {
+        ""
+    };
     let (mantissa, exponent) = match text.split_once(['e', 'E']) {
         Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
-        None => (text.as_str(), 0),
+        None => (text, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let all: String = int.chars().chain(frac.chars()).collect();
@@ -78,9 +93,9 @@ fn shortest_digits(f: f64) -> (String, i64) {
 
 fn write_number(n: &serde_json::Number, out: &mut String) {
     if let Some(i) = n.as_i64() {
-        out.push_str(&i.to_string());
+        push_int(out, i);
     } else if let Some(u) = n.as_u64() {
-        out.push_str(&u.to_string());
+        push_int(out, u);
     } else {
         // JSON.stringify writes non-finite numbers as null; serde_json never holds one.
         match n.as_f64().filter(|f| f.is_finite()) {
@@ -167,7 +182,7 @@ pub(crate) fn to_string(v: Option<&Value>) -> String {
     match v {
         None => "undefined".to_owned(),
         Some(Value::Null) => "null".to_owned(),
-        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Bool(b)) => if *b { "true" } else { "false" }.to_owned(),
         Some(Value::Number(n)) => {
             let mut out = String::new();
             write_number(n, &mut out);
@@ -226,16 +241,26 @@ pub(crate) fn utc_string(ms: f64) -> String {
         .get(month.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("");
+    // `{weekday}, {day:02} {month} {sign}{year:04} {hh:02}:{mm:02}:{ss:02} GMT`
     let mut out = String::with_capacity(29);
-    let sign = if year < 0 { "-" } else { "" };
-    let _ = write!(
-        out,
-        "{weekday}, {day:02} {month} {sign}{:04} {:02}:{:02}:{:02} GMT",
-        year.abs(),
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
-    );
+    out.push_str(weekday);
+    out.push_str(", ");
+    push_padded(&mut out, u64::from(day), 2);
+    out.push(' ');
+    out.push_str(month);
+    out.push(' ');
+    if year < 0 {
+        out.push('-');
+    }
+    push_padded(&mut out, year.unsigned_abs(), 4);
+    for (i, part) in [secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60]
+        .into_iter()
+        .enumerate()
+    {
+        out.push(if i == 0 { ' ' } else { ':' });
+        push_padded(&mut out, part.unsigned_abs(), 2);
+    }
+    out.push_str(" GMT");
     out
 }
 

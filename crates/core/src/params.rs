@@ -42,7 +42,7 @@ pub(crate) fn quote_key(key: &str) -> String {
     let short: String = key.chars().take(64).collect();
     let quoted = serde_json::to_string(&short).unwrap_or_else(|_| "\"?\"".to_owned());
     if short.len() < key.len() {
-        format!("{quoted}…")
+        quoted + "…"
     } else {
         quoted
     }
@@ -61,7 +61,11 @@ pub fn effective_timeout(call: TimeoutOverride, config: &ClientConfig) -> Option
 fn non_negative_integer(v: &Value, message: &str) -> Result<u64, Error> {
     as_safe_integer(v)
         .and_then(|n| u64::try_from(n).ok())
-        .ok_or_else(|| Error::invalid_argument(format!("{message} {MAX_SAFE_INTEGER}")))
+        .ok_or_else(|| {
+            Error::invalid_argument(
+                [message, " ", itoa::Buffer::new().format(MAX_SAFE_INTEGER)].concat(),
+            )
+        })
 }
 /// Parses a `timeoutMs` value (per call or client): `null`/`0` → `None`, else 1–[`MAX_TIMEOUT_MS`].
 pub fn parse_timeout(v: &Value) -> Result<Option<u32>, Error> {
@@ -71,9 +75,14 @@ pub fn parse_timeout(v: &Value) -> Result<Option<u32>, Error> {
     match as_safe_integer(v).and_then(|n| u32::try_from(n).ok()) {
         Some(0) => Ok(None),
         Some(n) if n <= MAX_TIMEOUT_MS => Ok(Some(n)),
-        _ => Err(Error::invalid_argument(format!(
-            "timeoutMs must be an integer between 0 and {MAX_TIMEOUT_MS} (0 or null: no timeout)"
-        ))),
+        _ => Err(Error::invalid_argument(
+            [
+                "timeoutMs must be an integer between 0 and ",
+                itoa::Buffer::new().format(u64::from(MAX_TIMEOUT_MS)),
+                " (0 or null: no timeout)",
+            ]
+            .concat(),
+        )),
     }
 }
 
@@ -83,9 +92,13 @@ pub fn check_key_chars(name: &str, key: &str) -> Result<(), Error> {
     if key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         Ok(())
     } else {
-        Err(Error::invalid_argument(format!(
-            "{name} must contain only visible ASCII characters (no spaces, line breaks or other characters)"
-        )))
+        Err(Error::invalid_argument(
+            [
+                name,
+                " must contain only visible ASCII characters (no spaces, line breaks or other characters)",
+            ]
+            .concat(),
+        ))
     }
 }
 
@@ -98,28 +111,29 @@ fn optional_key(name: &str, v: &Value) -> Result<Option<Secret>, Error> {
             check_key_chars(name, s)?;
             Ok(Some(Secret::new(s.clone())))
         }
-        _ => Err(Error::invalid_argument(format!("{name} must be a string"))),
+        _ => Err(Error::invalid_argument(
+            [name, " must be a string"].concat(),
+        )),
     }
 }
 
 fn unknown_key(call: &str, key: &str) -> Error {
-    Error::invalid_argument(format!(
-        "{call} got an unknown parameter {}",
-        quote_key(key)
-    ))
+    Error::invalid_argument([call, " got an unknown parameter ", &quote_key(key)].concat())
 }
 
 fn object<'a>(call: &str, params: &'a Value) -> Result<&'a Map<String, Value>, Error> {
     params
         .as_object()
-        .ok_or_else(|| Error::invalid_argument(format!("{call} params must be an object")))
+        .ok_or_else(|| Error::invalid_argument([call, " params must be an object"].concat()))
 }
 
 fn bool_param(name: &str, v: &Value) -> Result<Option<bool>, Error> {
     match v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(*b)),
-        _ => Err(Error::invalid_argument(format!("{name} must be a boolean"))),
+        _ => Err(Error::invalid_argument(
+            [name, " must be a boolean"].concat(),
+        )),
     }
 }
 
@@ -286,9 +300,13 @@ impl CreateParams {
                     out.seconds_until_expiration = match v {
                         Value::Null => None,
                         _ => Some(positive_integer(v).ok_or_else(|| {
-                            Error::invalid_argument(format!(
-                                "secondsUntilExpiration must be null or an integer between 1 and {MAX_SAFE_INTEGER}"
-                            ))
+                            Error::invalid_argument(
+                            [
+                                "secondsUntilExpiration must be null or an integer between 1 and ",
+                                itoa::Buffer::new().format(MAX_SAFE_INTEGER),
+                            ]
+                            .concat(),
+                        )
                         })?),
                     }
                 }

@@ -70,9 +70,17 @@ impl RetryPolicy {
                     .and_then(|n| u64::try_from(n).ok())
                     .filter(|n| (min..=max).contains(n))
                     .ok_or_else(|| {
-                        Error::invalid_argument(format!(
-                            "retry.{key} must be an integer between {min} and {max}"
-                        ))
+                        Error::invalid_argument(
+                            [
+                                "retry.",
+                                key,
+                                " must be an integer between ",
+                                itoa::Buffer::new().format(min),
+                                " and ",
+                                itoa::Buffer::new().format(max),
+                            ]
+                            .concat(),
+                        )
                     })
             };
             match key.as_str() {
@@ -81,10 +89,13 @@ impl RetryPolicy {
                 "maxDelayMs" => policy.max_delay_ms = narrow(int(0, 60_000)?),
                 "budgetMs" => policy.budget_ms = int(0, 600_000)?,
                 _ => {
-                    return Err(Error::invalid_argument(format!(
-                        "retry has an unknown option {}",
-                        crate::params::quote_key(key)
-                    )))
+                    return Err(Error::invalid_argument(
+                        [
+                            "retry has an unknown option ",
+                            &crate::params::quote_key(key),
+                        ]
+                        .concat(),
+                    ))
                 }
             }
         }

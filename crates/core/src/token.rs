@@ -75,6 +75,9 @@ impl M2mTokenPage {
     /// `{ data, totalCount }`.
     pub fn to_public_json(&self) -> Value {
         let data: Vec<Value> = self.data.iter().map(M2mToken::to_public_json).collect();
-        serde_json::json!({ "data": data, "totalCount": self.total_count })
+        let mut o = Map::new();
+        o.insert("data".into(), Value::Array(data));
+        o.insert("totalCount".into(), Value::from(self.total_count));
+        Value::Object(o)
     }
 }

@@ -22,7 +22,7 @@ pub const UNEXPECTED_RESPONSE: &str = "Unexpected response from the Clerk Backen
 // Encoding
 
 pub use crate::js::write_json;
-use crate::js::{write_object, write_string};
+use crate::js::{push_int, write_object, write_string};
 
 /// Appends `key=value` pairs as `URLSearchParams` does (`application/x-www-form-urlencoded`).
 fn form_pair(key: &str, value: &str, out: &mut String) {
@@ -73,10 +73,14 @@ pub fn list_query(params: &ListParams) -> String {
         form_pair("expired", "true", &mut q);
     }
     if let Some(limit) = params.limit.filter(|n| *n != 0) {
-        form_pair("limit", &limit.to_string(), &mut q);
+        form_pair(
+            "limit",
+            itoa::Buffer::new().format(u64::from(limit)),
+            &mut q,
+        );
     }
     if let Some(offset) = params.offset.filter(|n| *n != 0) {
-        form_pair("offset", &offset.to_string(), &mut q);
+        form_pair("offset", itoa::Buffer::new().format(offset), &mut q);
     }
     q
 }
@@ -95,7 +99,7 @@ pub fn create_body(params: &CreateParams) -> String {
     let mut out = String::with_capacity(96);
     out.push_str("{\"seconds_until_expiration\":");
     match params.seconds_until_expiration {
-        Some(n) => out.push_str(&n.to_string()),
+        Some(n) => push_int(&mut out, n),
         None => out.push_str("null"),
     }
     out.push_str(",\"claims\":");
@@ -106,7 +110,7 @@ pub fn create_body(params: &CreateParams) -> String {
     if let Some(min) = params.min_remaining_ttl_seconds {
         out.push_str(",\"min_remaining_ttl_seconds\":");
         match min {
-            Some(n) => out.push_str(&n.to_string()),
+            Some(n) => push_int(&mut out, n),
             None => out.push_str("null"),
         }
     }
@@ -150,11 +154,11 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 }
 
 fn missing(field: &str) -> String {
-    format!("missing field `{field}`")
+    ["missing field `", field, "`"].concat()
 }
 
 fn wrong_type(field: &str, expected: &str) -> String {
-    format!("invalid type for field `{field}`: expected {expected}")
+    ["invalid type for field `", field, "`: expected ", expected].concat()
 }
 
 fn req<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<&'a Value, String> {
@@ -199,7 +203,7 @@ pub fn decode_token(value: &Value, require_token: bool) -> Result<M2mToken, Stri
     match obj.get("object") {
         None => {}
         Some(Value::String(s)) if s == M2M_TOKEN_OBJECT => {}
-        Some(_) => return Err(format!("field `object` is not \"{M2M_TOKEN_OBJECT}\"")),
+        Some(_) => return Err(["field `object` is not \"", M2M_TOKEN_OBJECT, "\""].concat()),
     }
     let scopes = match obj.get("scopes") {
         None | Some(Value::Null) => Vec::new(),
@@ -269,7 +273,10 @@ pub fn decode_page(value: &Value) -> Result<M2mTokenPage, String> {
     let data = items
         .iter()
         .enumerate()
-        .map(|(i, item)| decode_token(item, false).map_err(|e| format!("{key}[{i}]: {e}")))
+        .map(|(i, item)| {
+            decode_token(item, false)
+                .map_err(|e| [key, "[", itoa::Buffer::new().format(i as u64), "]: ", &e].concat())
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let total_count = match total {
         None => data.len() as u64,
@@ -285,65 +292,70 @@ pub fn decode_page(value: &Value) -> Result<M2mTokenPage, String> {
 
 /// The standard reason phrase of a status, or `None` for statuses without one.
 pub fn reason_phrase(status: u16) -> Option<&'static str> {
-    Some(match status {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non-Authoritative Information",
-        204 => "No Content",
-        205 => "Reset Content",
-        206 => "Partial Content",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        417 => "Expectation Failed",
-        421 => "Misdirected Request",
-        422 => "Unprocessable Content",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        425 => "Too Early",
-        426 => "Upgrade Required",
-        428 => "Precondition Required",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        451 => "Unavailable For Legal Reasons",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        506 => "Variant Also Negotiates",
-        507 => "Insufficient Storage",
-        508 => "Loop Detected",
-        510 => "Not Extended",
-        511 => "Network Authentication Required",
-        _ => return None,
-    })
+    REASON_PHRASES
+        .iter()
+        .find(|(code, _)| *code == status)
+        .map(|(_, phrase)| *phrase)
 }
+
+/// Standard reason phrases by status (a table scan is smaller in the wasm than a `match` jump table).
+const REASON_PHRASES: [(u16, &str); 55] = [
+    (100, "Continue"),
+    (101, "Switching Protocols"),
+    (200, "OK"),
+    (201, "Created"),
+    (202, "Accepted"),
+    (203, "Non-Authoritative Information"),
+    (204, "No Content"),
+    (205, "Reset Content"),
+    (206, "Partial Content"),
+    (300, "Multiple Choices"),
+    (301, "Moved Permanently"),
+    (302, "Found"),
+    (303, "See Other"),
+    (304, "Not Modified"),
+    (307, "Temporary Redirect"),
+    (308, "Permanent Redirect"),
+    (400, "Bad Request"),
+    (401, "Unauthorized"),
+    (402, "Payment Required"),
+    (403, "Forbidden"),
+    (404, "Not Found"),
+    (405, "Method Not Allowed"),
+    (406, "Not Acceptable"),
+    (407, "Proxy Authentication Required"),
+    (408, "Request Timeout"),
+    (409, "Conflict"),
+    (410, "Gone"),
+    (411, "Length Required"),
+    (412, "Precondition Failed"),
+    (413, "Content Too Large"),
+    (414, "URI Too Long"),
+    (415, "Unsupported Media Type"),
+    (416, "Range Not Satisfiable"),
+    (417, "Expectation Failed"),
+    (421, "Misdirected Request"),
+    (422, "Unprocessable Content"),
+    (423, "Locked"),
+    (424, "Failed Dependency"),
+    (425, "Too Early"),
+    (426, "Upgrade Required"),
+    (428, "Precondition Required"),
+    (429, "Too Many Requests"),
+    (431, "Request Header Fields Too Large"),
+    (451, "Unavailable For Legal Reasons"),
+    (500, "Internal Server Error"),
+    (501, "Not Implemented"),
+    (502, "Bad Gateway"),
+    (503, "Service Unavailable"),
+    (504, "Gateway Timeout"),
+    (505, "HTTP Version Not Supported"),
+    (506, "Variant Also Negotiates"),
+    (507, "Insufficient Storage"),
+    (508, "Loop Detected"),
+    (510, "Not Extended"),
+    (511, "Network Authentication Required"),
+];
 
 /// The error `message` for a response: its status text, or the reason phrase when that is empty
 /// (deviation: the reference leaves it `''`), or `HTTP <status>`.
@@ -351,7 +363,10 @@ pub fn status_message(status: u16, status_text: &str) -> String {
     if !status_text.is_empty() {
         status_text.to_owned()
     } else {
-        reason_phrase(status).map_or_else(|| format!("HTTP {status}"), str::to_owned)
+        reason_phrase(status).map_or_else(
+            || ["HTTP ", itoa::Buffer::new().format(u64::from(status))].concat(),
+            str::to_owned,
+        )
     }
 }
 
@@ -434,10 +449,10 @@ pub fn error_from_response(response: &HttpResponse) -> ApiResponseError {
     }
 }
 
-fn unexpected_entry(message: impl Into<String>) -> ApiError {
+fn unexpected_entry(message: String) -> ApiError {
     ApiError {
         code: "unexpected_error".to_owned(),
-        message: message.into(),
+        message,
         long_message: None,
         meta: None,
     }
@@ -445,6 +460,11 @@ fn unexpected_entry(message: impl Into<String>) -> ApiError {
 
 /// A 2xx response whose body is not what the endpoint promises: status kept, one `unexpected_error`.
 pub fn unexpected_response(response: &HttpResponse, what: impl Into<String>) -> Error {
+    unexpected(response, what.into())
+}
+
+/// [`unexpected_response`], one copy for every type of `what`.
+fn unexpected(response: &HttpResponse, what: String) -> Error {
     Error::Api(ApiResponseError {
         status: Some(response.status),
         status_text: response.status_text.clone(),
@@ -466,13 +486,18 @@ pub fn transport_error(error: &TransportError) -> Error {
                 message.as_str()
             };
             Error::Api(ApiResponseError {
-                message: format!("Clerk Backend API request failed: {detail}"),
-                errors: vec![unexpected_entry(detail)],
+                message: ["Clerk Backend API request failed: ", detail].concat(),
+                errors: vec![unexpected_entry(detail.to_owned())],
                 ..ApiResponseError::default()
             })
         }
         TransportError::Timeout { after_ms } => {
-            let message = format!("Clerk Backend API request timed out after {after_ms} ms");
+            let message = [
+                "Clerk Backend API request timed out after ",
+                itoa::Buffer::new().format(u64::from(*after_ms)),
+                " ms",
+            ]
+            .concat();
             Error::Api(ApiResponseError {
                 errors: vec![ApiError {
                     code: "request_timeout".to_owned(),
@@ -494,6 +519,14 @@ pub fn decode_response<T>(
     response: &HttpResponse,
     decode: impl FnOnce(&Value) -> Result<T, String>,
 ) -> Result<T, Error> {
+    let value = response_json(response)?;
+    decode(&value).map_err(|what| unexpected_response(response, what))
+}
+
+/// The part of [`decode_response`] that does not depend on the decoded type: one copy in the wasm, not one
+/// per call site.
+#[inline(never)]
+fn response_json(response: &HttpResponse) -> Result<Value, Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Api(error_from_response(response)));
     }
@@ -517,5 +550,31 @@ pub fn decode_response<T>(
             ..ApiResponseError::default()
         })
     })?;
-    decode(&value).map_err(|what| unexpected_response(response, what))
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_phrases() {
+        assert_eq!(reason_phrase(100), Some("Continue"));
+        assert_eq!(reason_phrase(200), Some("OK"));
+        assert_eq!(reason_phrase(429), Some("Too Many Requests"));
+        assert_eq!(reason_phrase(511), Some("Network Authentication Required"));
+        for status in [0, 99, 102, 207, 305, 306, 418, 499, 509, 512, 999, u16::MAX] {
+            assert_eq!(reason_phrase(status), None, "{status}");
+        }
+        assert_eq!(
+            REASON_PHRASES
+                .iter()
+                .filter_map(|(c, _)| reason_phrase(*c))
+                .count(),
+            55
+        );
+        assert_eq!(status_message(418, ""), "HTTP 418");
+        assert_eq!(status_message(404, ""), "Not Found");
+        assert_eq!(status_message(404, "Nope"), "Nope");
+    }
 }

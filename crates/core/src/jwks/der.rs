@@ -61,13 +61,12 @@ impl<'a> Reader<'a> {
     fn element(&mut self, tag: u8, what: &str) -> Result<&'a [u8], String> {
         let actual = self.byte()?;
         if actual != tag {
-            return Err(format!("expected {what} in DER"));
+            return Err(["expected ", what, " in DER"].concat());
         }
         let len = self.length()?;
-        if len > self.rest.len() {
+        let Some((contents, rest)) = self.rest.split_at_checked(len) else {
             return Err("truncated DER".to_owned());
-        }
-        let (contents, rest) = self.rest.split_at(len);
+        };
         self.rest = rest;
         Ok(contents)
     }
@@ -80,7 +79,7 @@ impl<'a> Reader<'a> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(format!("trailing bytes after {what}"))
+            Err(["trailing bytes after ", what].concat())
         }
     }
 }
@@ -89,9 +88,9 @@ impl<'a> Reader<'a> {
 fn unsigned_integer<'a>(r: &mut Reader<'a>, what: &str) -> Result<&'a [u8], String> {
     let bytes = r.element(TAG_INTEGER, what)?;
     match bytes {
-        [] => Err(format!("empty {what}")),
-        [b, ..] if b & 0x80 != 0 => Err(format!("negative {what}")),
-        [0, next, ..] if next & 0x80 == 0 => Err(format!("non-minimal {what}")),
+        [] => Err(["empty ", what].concat()),
+        [b, ..] if b & 0x80 != 0 => Err(["negative ", what].concat()),
+        [0, next, ..] if next & 0x80 == 0 => Err(["non-minimal ", what].concat()),
         [0, rest @ ..] if !rest.is_empty() => Ok(rest),
         _ => Ok(bytes),
     }

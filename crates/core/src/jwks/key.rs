@@ -2,10 +2,8 @@
 //! policy (RSA of 2048 to 8192 bits, odd public exponent ≥ 3), and key selection by `kid`.
 #![deny(clippy::indexing_slicing)]
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use base64ct::{Base64Unpadded, Encoding};
 use serde_json::{Map, Value};
 
 use super::der;
@@ -45,15 +43,38 @@ impl JwkKey {
 
 /// Keys by `kid`. An entry that could not be parsed keeps its error, reported (E10) only when a token
 /// names it, as a failed key import is upstream.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A list with one entry per `kid` (a JWKS holds a handful of keys), compared as a map.
+#[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: HashMap<String, Result<JwkKey, String>>,
+    keys: Vec<(String, Result<JwkKey, String>)>,
+}
+
+impl PartialEq for KeySet {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .keys
+                .iter()
+                .all(|(kid, entry)| other.get(kid) == Some(entry))
+    }
 }
 
 impl KeySet {
     /// The entry for `kid` (the reference's `String(kid)` lookup string).
     pub fn get(&self, kid: &str) -> Option<&Result<JwkKey, String>> {
-        self.keys.get(kid)
+        self.keys
+            .iter()
+            .find(|(k, _)| k == kid)
+            .map(|(_, entry)| entry)
+    }
+
+    /// Sets the entry for `kid`, replacing an earlier one.
+    fn insert(&mut self, kid: String, entry: Result<JwkKey, String>) {
+        match self.keys.iter_mut().find(|(k, _)| *k == kid) {
+            Some((_, slot)) => *slot = entry,
+            None => self.keys.push((kid, entry)),
+        }
     }
 
     /// Number of entries.
@@ -68,7 +89,7 @@ impl KeySet {
 
     /// Number of entries holding a usable key.
     pub fn usable(&self) -> usize {
-        self.keys.values().filter(|k| k.is_ok()).count()
+        self.keys.iter().filter(|(_, k)| k.is_ok()).count()
     }
 }
 
@@ -84,9 +105,16 @@ pub fn rsa_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, String> {
     };
     let bits = key.bits();
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-        return Err(format!(
-            "RSA keys of {bits} bits are not accepted (only {MIN_RSA_BITS} to {MAX_RSA_BITS} bits)"
-        ));
+        return Err([
+            "RSA keys of ",
+            itoa::Buffer::new().format(bits as u64),
+            " bits are not accepted (only ",
+            itoa::Buffer::new().format(MIN_RSA_BITS as u64),
+            " to ",
+            itoa::Buffer::new().format(MAX_RSA_BITS as u64),
+            " bits)",
+        ]
+        .concat());
     }
     let odd = key.n.last().is_some_and(|b| b & 1 == 1);
     if !odd {
@@ -127,7 +155,7 @@ pub fn parse_jwk(jwk: &Map<String, Value>) -> Result<JwkKey, String> {
         jwk.get(name)
             .and_then(Value::as_str)
             .and_then(b64url)
-            .ok_or_else(|| format!("the JWK \"{name}\" must be a base64url string"))
+            .ok_or_else(|| ["the JWK \"", name, "\" must be a base64url string"].concat())
     };
     let key = rsa_key(&number("n")?, &number("e")?)?;
     Ok(JwkKey {
@@ -150,7 +178,7 @@ pub fn parse_jwks(jwks: &Map<String, Value>) -> Option<KeySet> {
             Value::Object(map) => parse_jwk(map),
             _ => Err("the JWKS entry is not an object".to_owned()),
         };
-        set.keys.insert(kid, parsed);
+        set.insert(kid, parsed);
     }
     Some(set)
 }
@@ -165,40 +193,75 @@ pub enum LocalKeys {
     Set(KeySet),
 }
 
-fn pem_body(text: &str, begin: &str) -> Result<Vec<u8>, String> {
-    let after = text
-        .split_once(begin)
+/// `text.split_once(needle)` for a non-empty ASCII `needle`, by a plain scan: PEM texts are short, and the
+/// two-way searcher of `str` patterns would cost the wasm several KB.
+fn split_once_ascii<'a>(text: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = (0..text.len()).find(|&i| {
+        text.as_bytes()
+            .get(i..)
+            .is_some_and(|tail| tail.starts_with(needle.as_bytes()))
+    })?;
+    Some((text.get(..at)?, text.get(at + needle.len()..)?))
+}
+
+/// The decoded body of the first `-----BEGIN {label}-----` block of `text`.
+fn pem_body(text: &str, label: &str) -> Result<Vec<u8>, String> {
+    let begin = ["-----BEGIN ", label, "-----"].concat();
+    let after = split_once_ascii(text, &begin)
         .map(|(_, rest)| rest)
         .ok_or_else(|| "malformed PEM".to_owned())?;
-    let label = begin
-        .trim_start_matches("-----BEGIN ")
-        .trim_end_matches("-----");
-    let end = format!("-----END {label}-----");
-    let body = after
-        .split_once(end.as_str())
+    let end = ["-----END ", label, "-----"].concat();
+    let body = split_once_ascii(after, &end)
         .map(|(body, _)| body)
-        .ok_or_else(|| format!("the PEM has no \"{end}\" line"))?;
+        .ok_or_else(|| ["the PEM has no \"", &end, "\" line"].concat())?;
     decode_base64_body(body).ok_or_else(|| "the PEM body is not valid base64".to_owned())
 }
 
-/// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed.
+/// `s` without each `\` followed by the ASCII `letter` (left to right, as `str::replace` removes such
+/// pairs). Bytewise: ASCII bytes never occur inside a multi-byte UTF-8 character.
+fn remove_escape(s: &[u8], letter: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut backslash = false;
+    for &b in s {
+        if backslash {
+            backslash = false;
+            if b == letter {
+                continue;
+            }
+            out.push(b'\\');
+        }
+        if b == b'\\' {
+            backslash = true;
+        } else {
+            out.push(b);
+        }
+    }
+    if backslash {
+        out.push(b'\\');
+    }
+    out
+}
+
+/// Standard or URL-safe base64 with whitespace (and the literal `\n` of env files) removed: canonical and
+/// unpadded once up to two trailing `=` are dropped (what `base64ct`'s `Base64Unpadded` accepts, with `-`/`_`
+/// read as `+`/`/`), decoded by the crate's base64url table decoder with `+`/`/` read as `-`/`_`.
 fn decode_base64_body(body: &str) -> Option<Vec<u8>> {
-    let cleaned: String = body
-        .replace("\\n", "")
-        .replace("\\r", "")
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            other => other,
-        })
-        .collect();
-    let unpadded = cleaned.trim_end_matches('=');
-    if cleaned.len() - unpadded.len() > 2 || unpadded.is_empty() {
+    // Two passes, as two `replace` calls: removing `\n` can bring a `\` and an `r` together.
+    let mut cleaned = remove_escape(&remove_escape(body.as_bytes(), b'n'), b'r');
+    cleaned.retain(|b| !b.is_ascii_whitespace());
+    for b in &mut cleaned {
+        match *b {
+            b'+' => *b = b'-',
+            b'/' => *b = b'_',
+            _ => {}
+        }
+    }
+    let padding = cleaned.iter().rev().take_while(|b| **b == b'=').count();
+    cleaned.truncate(cleaned.len() - padding);
+    if padding > 2 || cleaned.is_empty() {
         return None;
     }
-    Base64Unpadded::decode_vec(unpadded).ok()
+    crate::base64url::decode_bytes(&cleaned)
 }
 
 /// Parses a `jwtKey` (`CLERK_JWT_KEY`): a PEM `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1), a bare
@@ -220,21 +283,23 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
         if map.contains_key("keys") {
             let set = parse_jwks(map).ok_or_else(|| "the jwtKey JWKS has no keys".to_owned())?;
             if set.usable() == 0 {
-                let why = set.keys.values().find_map(|k| k.as_ref().err());
-                return Err(format!(
-                    "the jwtKey JWKS has no usable key: {}",
-                    why.map_or("", String::as_str)
-                ));
+                let why = set.keys.iter().find_map(|(_, k)| k.as_ref().err());
+                return Err([
+                    "the jwtKey JWKS has no usable key: ",
+                    why.map_or("", String::as_str),
+                ]
+                .concat());
             }
             return Ok(LocalKeys::Set(set));
         }
         return parse_jwk(map).map(LocalKeys::Single);
     }
-    let (n, e) = if trimmed.contains("-----BEGIN PUBLIC KEY-----") {
-        der::parse_spki(&pem_body(trimmed, "-----BEGIN PUBLIC KEY-----")?)?
-    } else if trimmed.contains("-----BEGIN RSA PUBLIC KEY-----") {
-        der::parse_pkcs1(&pem_body(trimmed, "-----BEGIN RSA PUBLIC KEY-----")?)?
-    } else if trimmed.contains("-----BEGIN") {
+    let has = |needle: &str| split_once_ascii(trimmed, needle).is_some();
+    let (n, e) = if has("-----BEGIN PUBLIC KEY-----") {
+        der::parse_spki(&pem_body(trimmed, "PUBLIC KEY")?)?
+    } else if has("-----BEGIN RSA PUBLIC KEY-----") {
+        der::parse_pkcs1(&pem_body(trimmed, "RSA PUBLIC KEY")?)?
+    } else if has("-----BEGIN") {
         return Err(
             "unsupported PEM block: use \"PUBLIC KEY\" or \"RSA PUBLIC KEY\" (never a private key)"
                 .to_owned(),
@@ -260,8 +325,75 @@ pub fn parse_jwt_key(text: &str) -> Result<LocalKeys, String> {
 )]
 mod tests {
     use super::*;
-    use base64ct::Base64UrlUnpadded;
+    use base64ct::{Base64, Base64Unpadded, Base64UrlUnpadded, Encoding};
     use serde_json::json;
+
+    /// `decode_base64_body` before it used the table decoder: `-`/`_` mapped to `+`/`/`, then base64ct.
+    fn base64ct_body(body: &str) -> Option<Vec<u8>> {
+        let mut cleaned = remove_escape(&remove_escape(body.as_bytes(), b'n'), b'r');
+        cleaned.retain(|b| !b.is_ascii_whitespace());
+        let cleaned: String = String::from_utf8(cleaned)
+            .unwrap()
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                other => other,
+            })
+            .collect();
+        let unpadded = cleaned.trim_end_matches('=');
+        if cleaned.len() - unpadded.len() > 2 || unpadded.is_empty() {
+            return None;
+        }
+        Base64Unpadded::decode_vec(unpadded).ok()
+    }
+
+    #[test]
+    fn base64_body_matches_base64ct() {
+        let mut bodies: Vec<String> = vec![
+            "".into(),
+            "=".into(),
+            "AA==".into(),
+            "AA===".into(),
+            "AB==".into(),
+            "AAA=".into(),
+            "AAB=".into(),
+            "A".into(),
+            "-_+/".into(),
+            "+/-_AA".into(),
+            "AA\\nAA".into(),
+            "A A\tA\rA".into(),
+            "AA=AA".into(),
+            "\u{e9}AAA".into(),
+            "AA.A".into(),
+        ];
+        for len in 0..40usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 151 + len * 7) as u8).collect();
+            let standard = Base64::encode_string(&data);
+            bodies.push(standard.clone());
+            bodies.push(Base64UrlUnpadded::encode_string(&data));
+            bodies.push(standard.replace('=', ""));
+            bodies.push(format!("{standard}\n"));
+        }
+        let mut state = 0x1234_5678_9abc_def1_u64;
+        const ALPHABET: &[u8] = b"AQgw+/-_=  \\nr9Z";
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = usize::try_from(state % 11).unwrap();
+            let body: String = (0..len)
+                .map(|i| {
+                    let k = usize::try_from((state >> (5 * i)) % 17).unwrap();
+                    char::from(ALPHABET[k % ALPHABET.len()])
+                })
+                .collect();
+            bodies.push(body);
+        }
+        for body in &bodies {
+            assert_eq!(decode_base64_body(body), base64ct_body(body), "{body:?}");
+        }
+    }
 
     fn modulus(bits: usize) -> Vec<u8> {
         let mut n = vec![0xffu8; bits / 8];
@@ -346,5 +478,82 @@ mod tests {
         ] {
             assert!(parse_jwt_key(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn text_helpers_match_str_methods() {
+        let texts = [
+            "",
+            "\\",
+            "\\n",
+            "\\\\nr",
+            "AAAA\\\\nrBBBB",
+            "\\r\\n\\\\rn",
+            "x\\nn\\\\\\n\\ré\\",
+            "-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----",
+            "--------BEGIN PUBLIC KEY------END PUBLIC KEY----END PUBLIC KEY-----",
+            "é-----BEGIN RSA PUBLIC KEY-----",
+            "-----BEGIN",
+            "-----BEGI",
+        ];
+        for text in texts {
+            let bytes = text.as_bytes();
+            assert_eq!(
+                remove_escape(bytes, b'n'),
+                text.replace("\\n", "").as_bytes(),
+                "{text:?}"
+            );
+            assert_eq!(
+                remove_escape(&remove_escape(bytes, b'n'), b'r'),
+                text.replace("\\n", "").replace("\\r", "").as_bytes(),
+                "{text:?}"
+            );
+            for needle in [
+                "-----BEGIN",
+                "-----BEGIN PUBLIC KEY-----",
+                "-----BEGIN RSA PUBLIC KEY-----",
+                "-----END PUBLIC KEY-----",
+                "\\n",
+            ] {
+                assert_eq!(
+                    split_once_ascii(text, needle),
+                    text.split_once(needle),
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
+        // The two passes matter: removing `\n` joins a `\` and an `r`.
+        let key = "MIIB\\\\nrIjAN";
+        assert_eq!(decode_base64_body(key), decode_base64_body("MIIBIjAN"));
+    }
+
+    #[test]
+    fn key_set_is_a_map_by_kid() {
+        let jwk = |kid: &str, kty: &str| json!({"kid": kid, "kty": kty});
+        let a = parse_jwks(
+            json!({"keys": [jwk("1", "RSA"), jwk("2", "EC"), jwk("1", "oct"), {"kty": "x"}]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(a.len(), 3);
+        // Later duplicates win; a missing kid is the lookup string `undefined`.
+        assert!(a.get("1").unwrap().as_ref().unwrap_err().contains("kty"));
+        assert!(a.get("undefined").is_some() && a.get("3").is_none());
+        let b = parse_jwks(
+            json!({"keys": [{"kty": "x"}, jwk("2", "EC"), jwk("1", "oct")]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        let c = parse_jwks(
+            json!({"keys": [jwk("2", "EC"), jwk("1", "oct")]})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_ne!(a, c);
+        assert_ne!(c, a);
     }
 }
