@@ -293,7 +293,7 @@ fn pick_env(env: &JsValue, path: &str) -> Result<Value, Error> {
         if !value.is_undefined() {
             picked.insert(
                 name.to_owned(),
-                js_to_json(&value, &format!("{path}.{name}"))?,
+                js_to_json(&value, &[path, ".", name].concat())?,
             );
         }
     }

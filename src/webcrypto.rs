@@ -105,7 +105,7 @@ pub(crate) fn js_message(e: &JsValue) -> String {
     // "<name>: <message>", like String(error) in JS, which is what the reference embeds in E10.
     let get = |k: &str| Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());
     match (get("name"), get("message")) {
-        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (Some(name), Some(message)) => [name, message].join(": "),
         (_, Some(message)) => message,
         _ => e.as_string().unwrap_or_else(|| "unknown error".to_owned()),
     }

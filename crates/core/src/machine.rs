@@ -121,7 +121,8 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 
 fn decode_object(segment: &str) -> Option<Map<String, Value>> {
     let bytes = decode_segment(segment)?;
-    match serde_json::from_slice::<Value>(&bytes).ok()? {
+    // from_str after a UTF-8 check rejects what from_slice rejects, without linking a second JSON reader.
+    match serde_json::from_str::<Value>(std::str::from_utf8(&bytes).ok()?).ok()? {
         Value::Object(map) => Some(map),
         _ => None,
     }

@@ -16,7 +16,6 @@
 #![deny(clippy::indexing_slicing)]
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -47,7 +46,6 @@ pub const JWKS_RETRY: RetryPolicy = RetryPolicy {
     budget_ms: 3_000,
 };
 
-#[derive(Clone, PartialEq, Eq, Hash)]
 struct ScopeKey {
     api_url: String,
     api_version: String,
@@ -133,7 +131,9 @@ impl Scope {
 }
 
 thread_local! {
-    static SCOPES: RefCell<HashMap<ScopeKey, Rc<Scope>>> = RefCell::new(HashMap::new());
+    // At most MAX_SCOPES entries, usually one: a scan compares in place, where a map would need a key built
+    // (three strings copied) and hashed on every verification.
+    static SCOPES: RefCell<Vec<(ScopeKey, Rc<Scope>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Forgets every cached JWKS of this thread (isolate). Fetches in flight finish but are not shared.
@@ -142,32 +142,38 @@ pub fn clear() {
 }
 
 fn scope_for(config: &ClientConfig, secret: &Secret, now: u64, opts: &JwtOptions) -> Rc<Scope> {
-    let key = ScopeKey {
-        api_url: config.api_url.clone(),
-        api_version: config.api_version.clone(),
-        secret_key: secret.clone(),
-    };
     SCOPES.with(|cell| {
         let mut scopes = cell.borrow_mut();
-        if let Some(scope) = scopes.get(&key) {
+        let found = scopes.iter().find(|(k, _)| {
+            k.api_url == config.api_url
+                && k.api_version == config.api_version
+                && k.secret_key == *secret
+        });
+        if let Some((_, scope)) = found {
             return scope.clone();
         }
         // Like the reference, creating a scope evicts the dead ones; the count is bounded as well.
         let horizon = opts
             .jwks_cache_ttl_ms
             .saturating_add(opts.jwks_stale_if_error_ms);
-        scopes.retain(|_, s| s.is_live(now, horizon));
+        scopes.retain(|(_, s)| s.is_live(now, horizon));
         if scopes.len() >= MAX_SCOPES {
             let oldest = scopes
                 .iter()
-                .min_by_key(|(_, s)| s.state.borrow().fetched_at)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                scopes.remove(&k);
+                .enumerate()
+                .min_by_key(|(_, (_, s))| s.state.borrow().fetched_at)
+                .map(|(i, _)| i);
+            if let Some(i) = oldest {
+                scopes.remove(i);
             }
         }
         let scope = Rc::new(Scope::default());
-        scopes.insert(key, scope.clone());
+        let key = ScopeKey {
+            api_url: config.api_url.clone(),
+            api_version: config.api_version.clone(),
+            secret_key: secret.clone(),
+        };
+        scopes.push((key, scope.clone()));
         scope
     })
 }
@@ -430,7 +436,14 @@ fn classify(
         Err(TransportError::Timeout { after_ms }) => (
             Err(errors::jwks_unavailable(
                 "jwks-timeout",
-                format!("The JWKS request to {url} timed out after {after_ms} ms."),
+                [
+                    "The JWKS request to ",
+                    url,
+                    " timed out after ",
+                    itoa::Buffer::new().format(after_ms),
+                    " ms.",
+                ]
+                .concat(),
             )),
             None,
         ),

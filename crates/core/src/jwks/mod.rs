@@ -93,7 +93,7 @@ pub fn resolve_key_now(
             },
             Err(why) => Err(errors::signature_error(
                 "jwt-key-invalid",
-                &format!("jwtKey cannot be used: {why}"),
+                &["jwtKey cannot be used: ", why].concat(),
             )),
         });
     }

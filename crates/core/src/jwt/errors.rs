@@ -45,11 +45,13 @@ pub(crate) fn jwks_empty() -> Error {
 pub(crate) fn unknown_kid(kid: &str) -> Error {
     failed(
         "unknown-kid",
-        format!(
-            "Unable to find a signing key in JWKS that matches the kid='{kid}' of the provided session token. \
-             Please make sure that the __session cookie or the HTTP authorization header contain a \
-             Clerk-generated session JWT."
-        ),
+        [
+            "Unable to find a signing key in JWKS that matches the kid='",
+            kid,
+            "' of the provided session token. Please make sure that the __session cookie or the HTTP \
+             authorization header contain a Clerk-generated session JWT.",
+        ]
+        .concat(),
     )
 }
 
@@ -62,7 +64,13 @@ pub(crate) fn secret_key_invalid(server_message: &str) -> Error {
 pub(crate) fn jwks_status(url: &str, status: u16) -> Error {
     failed(
         "jwks-http-error",
-        format!("Error loading Clerk JWKS from {url} with code={status}"),
+        [
+            "Error loading Clerk JWKS from ",
+            url,
+            " with code=",
+            itoa::Buffer::new().format(status),
+        ]
+        .concat(),
     )
 }
 
@@ -75,10 +83,12 @@ pub(crate) fn jwks_unavailable(reason: &'static str, message: impl Into<String>)
 pub(crate) fn invalid_type(typ: &Value) -> Error {
     failed(
         "invalid-type",
-        format!(
-            "Invalid JWT type {}. Expected \"JWT\".",
-            js::stringify(Some(typ))
-        ),
+        [
+            "Invalid JWT type ",
+            &js::stringify(Some(typ)),
+            ". Expected \"JWT\".",
+        ]
+        .concat(),
     )
 }
 
@@ -86,10 +96,12 @@ pub(crate) fn invalid_type(typ: &Value) -> Error {
 pub(crate) fn invalid_algorithm(alg: Option<&Value>) -> Error {
     failed(
         "invalid-algorithm",
-        format!(
-            "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
-            js::stringify(alg)
-        ),
+        [
+            "Invalid JWT algorithm ",
+            &js::stringify(alg),
+            ". Supported: RS256,RS384,RS512.",
+        ]
+        .concat(),
     )
 }
 
@@ -97,7 +109,7 @@ pub(crate) fn invalid_algorithm(alg: Option<&Value>) -> Error {
 pub(crate) fn signature_error(reason: &'static str, inner: &str) -> Error {
     failed(
         reason,
-        format!("Error verifying JWT signature. Error: {inner}"),
+        ["Error verifying JWT signature. Error: ", inner].concat(),
     )
 }
 
@@ -118,10 +130,12 @@ pub(crate) fn invalid_signature() -> Error {
 pub(crate) fn invalid_subject(sub: Option<&Value>) -> Error {
     failed(
         "invalid-subject",
-        format!(
-            "Subject claim (sub) is required and must be a string. Received {}.",
-            js::stringify(sub)
-        ),
+        [
+            "Subject claim (sub) is required and must be a string. Received ",
+            &js::stringify(sub),
+            ".",
+        ]
+        .concat(),
     )
 }
 
@@ -130,12 +144,16 @@ pub(crate) fn invalid_audience(aud: Option<&Value>, audience: &[String], array: 
     let list = Value::from(audience.to_vec());
     failed(
         "invalid-audience",
-        format!(
-            "Invalid JWT audience claim{} (aud) {}. Is not included in \"{}\".",
+        [
+            "Invalid JWT audience claim",
             if array { " array" } else { "" },
-            js::stringify(aud),
-            js::stringify(Some(&list))
-        ),
+            " (aud) ",
+            &js::stringify(aud),
+            ". Is not included in \"",
+            &js::stringify(Some(&list)),
+            "\".",
+        ]
+        .concat(),
     )
 }
 
@@ -148,10 +166,14 @@ pub(crate) fn time_claim_not_number(claim: TimeClaim, value: Option<&Value>) -> 
     };
     failed(
         reason,
-        format!(
-            "Invalid JWT {label} {}. Expected number.",
-            js::stringify(value)
-        ),
+        [
+            "Invalid JWT ",
+            label,
+            " ",
+            &js::stringify(value),
+            ". Expected number.",
+        ]
+        .concat(),
     )
 }
 
@@ -159,11 +181,14 @@ pub(crate) fn time_claim_not_number(claim: TimeClaim, value: Option<&Value>) -> 
 pub(crate) fn expired(exp_ms: f64, now_ms: f64) -> Error {
     failed(
         "expired",
-        format!(
-            "JWT is expired. Expiry date: {}, Current date: {}.",
-            js::utc_string(exp_ms),
-            js::utc_string(now_ms)
-        ),
+        [
+            "JWT is expired. Expiry date: ",
+            &js::utc_string(exp_ms),
+            ", Current date: ",
+            &js::utc_string(now_ms),
+            ".",
+        ]
+        .concat(),
     )
 }
 
@@ -171,11 +196,14 @@ pub(crate) fn expired(exp_ms: f64, now_ms: f64) -> Error {
 pub(crate) fn not_active_yet(nbf_ms: f64, now_ms: f64) -> Error {
     failed(
         "not-active-yet",
-        format!(
-            "JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};",
-            js::utc_string(nbf_ms),
-            js::utc_string(now_ms)
-        ),
+        [
+            "JWT cannot be used prior to not before date claim (nbf). Not before date: ",
+            &js::utc_string(nbf_ms),
+            "; Current date: ",
+            &js::utc_string(now_ms),
+            ";",
+        ]
+        .concat(),
     )
 }
 
@@ -183,11 +211,14 @@ pub(crate) fn not_active_yet(nbf_ms: f64, now_ms: f64) -> Error {
 pub(crate) fn issued_in_future(iat_ms: f64, now_ms: f64) -> Error {
     failed(
         "iat-in-the-future",
-        format!(
-            "JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};",
-            js::utc_string(iat_ms),
-            js::utc_string(now_ms)
-        ),
+        [
+            "JWT issued at date claim (iat) is in the future. Issued at date: ",
+            &js::utc_string(iat_ms),
+            "; Current date: ",
+            &js::utc_string(now_ms),
+            ";",
+        ]
+        .concat(),
     )
 }
 

@@ -72,7 +72,13 @@ fn duration(map: &Map<String, Value>, key: &str, min: u64, max: u64) -> Result<O
             .and_then(|n| u64::try_from(n).ok())
             .filter(|n| (min..=max).contains(n))
             .map(Some)
-            .ok_or_else(|| bad(format!("{key} must be an integer between {min} and {max}"))),
+            .ok_or_else(|| {
+                let (min, max) = (
+                    itoa::Buffer::new().format(min).to_owned(),
+                    itoa::Buffer::new().format(max).to_owned(),
+                );
+                bad([key, " must be an integer between ", &min, " and ", &max].concat())
+            }),
     }
 }
 
@@ -114,7 +120,7 @@ fn object<'a>(what: &str, v: &'a Value) -> Result<Option<&'a Map<String, Value>>
     match v {
         Value::Null => Ok(None),
         Value::Object(map) => Ok(Some(map)),
-        _ => Err(bad(format!("{what} must be an object"))),
+        _ => Err(bad([what, " must be an object"].concat())),
     }
 }
 
