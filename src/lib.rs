@@ -82,7 +82,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::list(&p, &shared.config, &params)
                     .await
-                    .map(|page| CallOutput::Json(page.to_public_json()))
+                    .map(|page| CallOutput::Text(page.to_public_json_text()))
             })
         })
     }
@@ -94,7 +94,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| CallOutput::Json(t.to_public_json()))
+                    .map(|t| CallOutput::Text(t.to_public_json_text()))
             })
         })
     }
@@ -106,7 +106,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| CallOutput::Json(t.to_public_json()))
+                    .map(|t| CallOutput::Text(t.to_public_json_text()))
             })
         })
     }
@@ -135,7 +135,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::verify::verify_shared(&p, &shared.config, &shared.jwt, &params)
                     .await
-                    .map(CallOutput::Verification)
+                    .map(|v| CallOutput::Text(v.json.clone()))
             })
         })
     }
@@ -206,18 +206,11 @@ fn verification_text(outcome: Result<Rc<Verification>, Error>) -> Result<JsValue
     }
 }
 
-fn verification_to_js(outcome: Result<Rc<Verification>, Error>) -> Result<JsValue, JsValue> {
-    match outcome {
-        Ok(v) => Ok(js_sys::JSON::parse(&v.json).unwrap_or(JsValue::NULL)),
-        Err(e) => Err(error_to_js(&e)),
-    }
-}
-
 /// What a call resolves to, before it becomes a JS value.
 enum CallOutput {
     Json(Value),
-    /// A verification carries its JSON text already.
-    Verification(Rc<Verification>),
+    /// JSON text, written by the core.
+    Text(String),
 }
 
 /// The future of one call. Boxed so that `future_to_promise` and the conversion around it are compiled once,
@@ -272,7 +265,9 @@ impl Client {
             };
             match run(platform, shared, params).await {
                 Ok(CallOutput::Json(value)) => Ok(json_to_js(&value)),
-                Ok(CallOutput::Verification(v)) => verification_to_js(Ok(v)),
+                Ok(CallOutput::Text(text)) => {
+                    Ok(js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL))
+                }
                 Err(e) => Err(error_to_js(&e)),
             }
         })

@@ -10,6 +10,40 @@ pub(crate) fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
+/// Appends `s` as a JSON string literal, escaped as serde_json does: `"`, `\`, short escapes for
+/// `\n \r \t \b \f`, other control characters as `\u00XX`, everything else as is.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut plain_from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both ends of the run are character boundaries.
+        out.push_str(s.get(plain_from..i).unwrap_or_default());
+        plain_from = i + 1;
+        if escape.is_empty() {
+            let hex = |n: u8| char::from(HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0'));
+            out.push_str("\\u00");
+            out.push(hex(b >> 4));
+            out.push(hex(b));
+        } else {
+            out.push_str(escape);
+        }
+    }
+    out.push_str(s.get(plain_from..).unwrap_or_default());
+    out.push('"');
+}
+
 /// Appends `n` in decimal, left-padded with zeros to `width` digits (`format!("{n:0width$}")`).
 fn push_padded(out: &mut String, n: u64, width: usize) {
     let mut buffer = itoa::Buffer::new();

@@ -33,124 +33,15 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Wraps a result and writes its JSON text: [`M2mToken::to_public_json`], written directly (keys in the
-    /// same, sorted, order).
+    /// Wraps a result and writes its JSON text ([`M2mToken::to_public_json_text`]).
     pub fn new(token: M2mToken) -> Self {
-        let json = public_json_text(&token);
+        let json = token.to_public_json_text();
         Self { token, json }
     }
 
     /// The result, cloned only when the verification is still shared (with the verified-token cache).
     pub fn into_token(self: Rc<Self>) -> M2mToken {
         Rc::try_unwrap(self).map_or_else(|shared| shared.token.clone(), |own| own.token)
-    }
-}
-
-fn public_json_text(t: &M2mToken) -> String {
-    let mut out = String::with_capacity(256 + t.token.as_ref().map_or(0, String::len));
-    out.push_str("{\"claims\":");
-    match &t.claims {
-        Some(claims) => {
-            out.push_str(&serde_json::to_string(claims).unwrap_or_else(|_| "null".into()))
-        }
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"createdAt\":");
-    push_integer(&mut out, t.created_at);
-    out.push_str(",\"expiration\":");
-    match t.expiration {
-        Some(ms) => push_integer(&mut out, ms),
-        None => out.push_str("null"),
-    }
-    out.push_str(if t.expired {
-        ",\"expired\":true"
-    } else {
-        ",\"expired\":false"
-    });
-    out.push_str(",\"id\":");
-    push_string(&mut out, &t.id);
-    out.push_str(",\"revocationReason\":");
-    match &t.revocation_reason {
-        Some(reason) => push_string(&mut out, reason),
-        None => out.push_str("null"),
-    }
-    out.push_str(if t.revoked {
-        ",\"revoked\":true"
-    } else {
-        ",\"revoked\":false"
-    });
-    out.push_str(",\"scopes\":[");
-    for (i, scope) in t.scopes.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_string(&mut out, scope);
-    }
-    out.push_str("],\"subject\":");
-    push_string(&mut out, &t.subject);
-    if let Some(token) = &t.token {
-        out.push_str(",\"token\":");
-        push_string(&mut out, token);
-    }
-    out.push_str(",\"updatedAt\":");
-    push_integer(&mut out, t.updated_at);
-    out.push('}');
-    out
-}
-
-/// A JSON string literal escaped as serde_json does: `"`, `\`, short escapes for `\n \r \t \b \f`, other
-/// control characters as `\u00XX`, everything else as is.
-fn push_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut plain_from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both ends of the run are character boundaries.
-        out.push_str(s.get(plain_from..i).unwrap_or_default());
-        plain_from = i + 1;
-        if escape.is_empty() {
-            let hex = |n: u8| char::from(HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0'));
-            out.push_str("\\u00");
-            out.push(hex(b >> 4));
-            out.push(hex(b));
-        } else {
-            out.push_str(escape);
-        }
-    }
-    out.push_str(s.get(plain_from..).unwrap_or_default());
-    out.push('"');
-}
-
-fn push_integer(out: &mut String, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut rest = n.unsigned_abs();
-    loop {
-        if let Some(d) = digits.get_mut(len) {
-            *d = b'0' + (rest % 10) as u8;
-        }
-        len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push('-');
-    }
-    for d in digits.iter().take(len).rev() {
-        out.push(char::from(*d));
     }
 }
 
@@ -386,43 +277,6 @@ mod tests {
         assert_eq!(c.len(), 1);
         c.clear();
         assert!(c.is_empty());
-    }
-
-    #[test]
-    fn the_json_text_is_to_public_json() {
-        let claims = json!({"aud": ["a"], "n": 1.5, "q": "\"\\\u{1}\u{7f}é"});
-        let tokens = [
-            M2mToken {
-                id: "mt_\"x\\\n".into(),
-                subject: "mch_é\u{2028}".into(),
-                scopes: vec!["a".into(), "".into(), "\t".into()],
-                claims: claims.as_object().cloned(),
-                revoked: true,
-                revocation_reason: Some("why\u{0}".into()),
-                expired: true,
-                expiration: Some(-1_666_648_550_000),
-                created_at: 0,
-                updated_at: i64::MAX,
-                token: Some("mt_secret".into()),
-            },
-            M2mToken {
-                id: String::new(),
-                subject: String::new(),
-                scopes: vec![],
-                claims: None,
-                revoked: false,
-                revocation_reason: None,
-                expired: false,
-                expiration: None,
-                created_at: i64::MIN,
-                updated_at: 9,
-                token: None,
-            },
-        ];
-        for t in tokens {
-            let text = Verification::new(t.clone()).json;
-            assert_eq!(text, t.to_public_json().to_string());
-        }
     }
 
     #[test]
