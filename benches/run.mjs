@@ -33,7 +33,7 @@ const P = smoke
   ? { tokens: 16, node: { n: 20, rounds: 1, concurrentN: 64, inflight: 64, repeatedN: 20 }, workerd: { n: 20, repeatedN: 20, rounds: 1 },
       cold: { rounds: 1, copies: 2 }, jwks: { concurrent: 10, flood: 5 }, api: { rounds: 1, calls: 2 }, profile: false }
   : { tokens: 256, node: { n: 1000, rounds: 7, concurrentN: 3000, inflight: 64, repeatedN: 3000 }, workerd: { n: 2000, repeatedN: 4000, rounds: 9 },
-      cold: { rounds: 7, copies: 10 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, profile: true };
+      cold: { rounds: 11, copies: 16 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, profile: true };
 
 const log = (...a) => console.error(`[bench +${((performance.now()) / 1000).toFixed(1)}s]`, ...a);
 

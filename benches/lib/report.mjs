@@ -261,7 +261,7 @@ ${table(['step', 'ns'], [
       ['`decode_jwt` (split, decode 3 segments, parse 2 JSON objects)', num(n.decode_jwt_ns, 0)],
       ['`verify::prepare`: everything before the signature, synchronous (routing decode, header checks, key lookup)', num(n.prepare_ns, 0)],
       ['`verify::verify` end to end, cache off (routing decode, header checks, key lookup, stubbed RSA, claims, `M2mToken`)', num(n.verify_stubbed_ns, 0)],
-      ['`M2mToken::to_public_json` (the serde_json `Value` handed to the boundary)', num(n.to_public_json_ns, 0)],
+      ['`M2mToken::to_public_json_text` (the result\'s JSON text handed to `JSON.parse`)', num(n.to_public_json_ns, 0)],
       ['`verify::verify`, verified-token cache hit', num(n.verify_cached_hit_ns, 0)],
       ['building the params object `{ token }` as a serde_json `Value`', num(n.params_object_ns, 0)],
     ])}

@@ -205,7 +205,7 @@ fn main() {
         (
             "to_public_json_ns",
             Box::new(|| {
-                black_box(result.to_public_json());
+                black_box(result.to_public_json_text());
             }),
         ),
         (
