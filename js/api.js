@@ -33,23 +33,14 @@ export function createClerkClient(options = {}) {
   };
   const list = call('list');
   const verifyInRust = call('verify');
+  const finishVerify = (handle, verdict, error) => client.verifyFinish(handle, verdict, error);
   // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
   // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   const verify = async (params) => {
     let outcome;
     try {
       outcome = client.verifyNow(onlyToken(params), params);
-      if (Array.isArray(outcome)) {
-        // [handle, cryptoKey, signature, signedData]
-        let verdict;
-        let error;
-        try {
-          verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', outcome[1], outcome[2], outcome[3]);
-        } catch (e) {
-          error = e ?? null;
-        }
-        outcome = client.verifyFinish(outcome[0], verdict, error);
-      }
+      if (Array.isArray(outcome)) outcome = await checkSignature(outcome, finishVerify);
     } catch (e) {
       throw liftError(e, isObject(params) ? params.signal : undefined);
     }
@@ -63,16 +54,40 @@ export function createClerkClient(options = {}) {
     revokeToken: call('revokeToken'),
     verify,
   };
-  const authenticate = call('authenticateRequest');
+  const authenticateInRust = call('authenticateRequest');
+  const finishAuthenticate = (handle, verdict, error) => client.authenticateFinish(handle, verdict, error);
   /** Authenticates a `Request` by its `Authorization` header (reference §5); resolves to a request state. */
   const authenticateRequest = async (request, options) => {
     if (!isObject(request) || typeof request.headers?.get !== 'function') {
       throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
     }
-    const state = await authenticate(request.headers.get('authorization') ?? undefined, options);
-    return requestState(state);
+    const authorization = request.headers.get('authorization') ?? undefined;
+    let state;
+    try {
+      // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
+      state = client.authenticateNow(authorization, options);
+      if (Array.isArray(state)) state = await checkSignature(state, finishAuthenticate);
+    } catch (e) {
+      throw liftError(e, isObject(options) ? options.signal : undefined);
+    }
+    return requestState(state === undefined ? await authenticateInRust(authorization, options) : state);
   };
   return { m2m, authenticateRequest };
+}
+
+/**
+ * Checks the signature a synchronous step asked for (`[handle, cryptoKey, signature, signedData]`) with
+ * WebCrypto and hands the answer, or what WebCrypto threw, to `finish`.
+ */
+async function checkSignature(step, finish) {
+  let verdict;
+  let error;
+  try {
+    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], step[2], step[3]);
+  } catch (e) {
+    error = e ?? null;
+  }
+  return finish(step[0], verdict, error);
 }
 
 const EMPTY_URL_FIELDS = { proxyUrl: '', publishableKey: '', domain: '', signInUrl: '', signUpUrl: '', afterSignInUrl: '', afterSignUpUrl: '' };

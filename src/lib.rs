@@ -16,6 +16,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use clerk_m2m_core::authenticate::{AuthStep, PendingAuth};
 use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
@@ -43,11 +44,26 @@ struct Shared {
 /// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
 const MAX_PENDING_SIGNATURES: usize = 1024;
 
+/// A verification waiting for JS to check its signature.
+enum Waiting {
+    Verify(PendingSignature),
+    Authenticate(PendingAuth),
+}
+
+impl Waiting {
+    fn signature(&self) -> &PendingSignature {
+        match self {
+            Waiting::Verify(pending) => pending,
+            Waiting::Authenticate(pending) => pending.signature(),
+        }
+    }
+}
+
 /// One configured client; `createClerkClient` in js/api.js wraps it.
 #[wasm_bindgen]
 pub struct Client {
     shared: Rc<Shared>,
-    pending: RefCell<Vec<(u32, PendingSignature)>>,
+    pending: RefCell<Vec<(u32, Waiting)>>,
     next_handle: Cell<u32>,
 }
 
@@ -163,7 +179,9 @@ impl Client {
         let route = clerk_m2m_core::verify::prepare(&shared.config, &shared.jwt, &params, now_ms());
         match route.map_err(|e| error_to_js(&e))? {
             Route::Local(Prepared::Done(outcome)) => verification_text(outcome),
-            Route::Local(Prepared::Signature(pending)) => Ok(self.hand_out(pending)),
+            Route::Local(Prepared::Signature(pending)) => {
+                Ok(self.hand_out(Waiting::Verify(pending)))
+            }
             Route::Local(Prepared::NeedsKey(_)) | Route::BackendApi => Ok(JsValue::UNDEFINED),
         }
     }
@@ -178,19 +196,55 @@ impl Client {
         verdict: JsValue,
         error: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let pending = {
-            let mut waiting = self.pending.borrow_mut();
-            match waiting.iter().position(|(h, _)| *h == handle) {
-                Some(i) => waiting.remove(i).1,
-                None => return Ok(JsValue::UNDEFINED),
+        match self.take_waiting(handle, verdict, error) {
+            Some((Waiting::Verify(pending), verdict)) => {
+                verification_text(pending.finish(verdict, now_ms(), &self.shared.jwt))
             }
-        };
-        let verdict = if error.is_undefined() {
-            Ok(verdict.as_bool() == Some(true))
-        } else {
-            Err(webcrypto::js_message(&error))
-        };
-        verification_text(pending.finish(verdict, now_ms(), &self.shared.jwt))
+            _ => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// `authenticateRequest` without a promise, like [`Client::verify_now`]: the request state, or
+    /// `[handle, cryptoKey, signature, signedData]` for [`Client::authenticate_finish`], or `undefined` when
+    /// [`Client::authenticate_request`] must run.
+    #[wasm_bindgen(js_name = authenticateNow)]
+    pub fn authenticate_now(
+        &self,
+        authorization: Option<String>,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let shared = &self.shared;
+        let step = split_signal(&options).and_then(|(options, _)| {
+            clerk_m2m_core::authenticate::authenticate_now(
+                &shared.config,
+                &shared.jwt,
+                authorization.as_deref(),
+                &options,
+                now_ms(),
+            )
+        });
+        match step.map_err(|e| error_to_js(&e))? {
+            AuthStep::Done(state) => Ok(json_to_js(&state.to_public_json())),
+            AuthStep::Signature(pending) => Ok(self.hand_out(Waiting::Authenticate(pending))),
+            AuthStep::Async => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Finishes an [`Client::authenticate_now`] handle, like [`Client::verify_finish`]: the request state.
+    #[wasm_bindgen(js_name = authenticateFinish)]
+    pub fn authenticate_finish(
+        &self,
+        handle: u32,
+        verdict: JsValue,
+        error: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        match self.take_waiting(handle, verdict, error) {
+            Some((Waiting::Authenticate(pending), verdict)) => pending
+                .finish(verdict, now_ms(), &self.shared.jwt)
+                .map(|state| json_to_js(&state.to_public_json()))
+                .map_err(|e| error_to_js(&e)),
+            _ => Ok(JsValue::UNDEFINED),
+        }
     }
 }
 
@@ -218,9 +272,10 @@ enum CallOutput {
 type CallFuture = Pin<Box<dyn Future<Output = Result<CallOutput, Error>>>>;
 
 impl Client {
-    /// Keeps `pending` until JS brings the signature check's answer; returns what JS needs to check it, or
-    /// `undefined` (run `verify`) when the key was never imported into a `CryptoKey`.
-    fn hand_out(&self, pending: PendingSignature) -> JsValue {
+    /// Keeps `waiting` until JS brings the signature check's answer; returns what JS needs to check it, or
+    /// `undefined` (run the async call) when the key was never imported into a `CryptoKey`.
+    fn hand_out(&self, waiting: Waiting) -> JsValue {
+        let pending = waiting.signature();
         let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
         else {
             return JsValue::UNDEFINED;
@@ -233,12 +288,33 @@ impl Client {
             &Uint8Array::from(pending.signature()),
             &Uint8Array::from(pending.signed_data()),
         );
-        let mut waiting = self.pending.borrow_mut();
-        if waiting.len() >= MAX_PENDING_SIGNATURES {
-            waiting.remove(0);
+        let mut list = self.pending.borrow_mut();
+        if list.len() >= MAX_PENDING_SIGNATURES {
+            list.remove(0);
         }
-        waiting.push((handle, pending));
+        list.push((handle, waiting));
         out.into()
+    }
+
+    /// The waiting verification for `handle` (`None` when it was dropped) and the signature check's answer:
+    /// `crypto.subtle.verify`'s `verdict`, or what it threw (`error`, not `undefined`).
+    fn take_waiting(
+        &self,
+        handle: u32,
+        verdict: JsValue,
+        error: JsValue,
+    ) -> Option<(Waiting, Result<bool, String>)> {
+        let waiting = {
+            let mut list = self.pending.borrow_mut();
+            let i = list.iter().position(|(h, _)| *h == handle)?;
+            list.remove(i).1
+        };
+        let verdict = if error.is_undefined() {
+            Ok(verdict.as_bool() == Some(true))
+        } else {
+            Err(webcrypto::js_message(&error))
+        };
+        Some((waiting, verdict))
     }
 
     /// Runs one call: converts the params (taking out `signal`), runs the core future, converts the outcome.

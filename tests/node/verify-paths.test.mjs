@@ -134,3 +134,29 @@ test('more than 1024 signature checks left waiting: the oldest are dropped and r
   assert.ok(fulfilled.slice(0, tokens.length - 1024).every(Boolean), 'the oldest were redone');
   for (const s of settled.slice(tokens.length - 1024)) assert.equal(s.reason?.message, 'JWT signature is invalid.');
 });
+
+test('authenticateRequest: the synchronous path gives the state the first (async) call gave, failures included', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  // A key no test imported yet, so that the first call takes the all-Rust path (it imports the CryptoKey).
+  const fresh = () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { rsa: { privateKey, pem: publicKey.export({ type: 'spki', format: 'pem' }) } };
+  };
+  const req = (t) => new Request('https://service.test/api', { headers: { authorization: `Bearer ${t}` } });
+  const view = (state) => ({ ...plain(state), headers: [...state.headers], auth: plain(state.toAuth()) });
+  const cases = [
+    ['valid', (k) => jwt(k, HEADER, payload(now(), { jti: 'mt_auth' })), undefined],
+    ['expired', (k) => jwt(k, HEADER, payload(now(), { exp: now() - 60 })), undefined],
+    ['WebCrypto throws', (k) => jwt(k, HEADER, payload(now())), async () => { throw new DOMException('boom', 'OperationError'); }],
+  ];
+  for (const [name, make, fake] of cases) {
+    const k = fresh();
+    const client = createClerkClient({ jwtKey: k.rsa.pem, verifiedTokenCacheSize: 0 });
+    const t = make(k);
+    const run = () => client.authenticateRequest(req(t), { acceptsToken: 'm2m_token' });
+    const [first, second] = fake ? await withSubtleVerify(fake, async () => [await run(), await run()]) : [await run(), await run()];
+    assert.deepEqual(view(second), view(first), name);
+    assert.equal(first.isAuthenticated, name === 'valid', name);
+    if (name === 'WebCrypto throws') assert.match(first.message, /Error verifying JWT signature\. Error: OperationError: boom/);
+  }
+});

@@ -9,10 +9,11 @@ use serde_json::{Map, Value};
 
 use crate::config::{ClientConfig, Secret};
 use crate::error::{Error, VerificationError, VerificationErrorCode};
-use crate::jwt::JwtOptions;
+use crate::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use crate::machine::{decode_jwt, is_jwt_format, is_machine_token, machine_token_type, TokenType};
 use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
 use crate::token::M2mToken;
+use crate::verify::Route;
 
 /// The token types a caller can accept (reference `TokenType`).
 const TOKEN_TYPES: [&str; 4] = ["session_token", "m2m_token", "api_key", "oauth_token"];
@@ -255,6 +256,98 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
     authorization: Option<&str>,
     options: &Value,
 ) -> Result<RequestState, Error> {
+    match check_request(config, authorization, options)? {
+        Checked::Done(state) => Ok(state),
+        Checked::Verify {
+            config,
+            params,
+            token,
+        } => state_of(token, crate::verify::verify(p, &config, jwt, &params).await),
+    }
+}
+
+/// How far `authenticateRequest` got without I/O.
+#[derive(Debug)]
+pub enum AuthStep {
+    /// The request state is decided: no token, a type mismatch, or a local verification that finished.
+    Done(RequestState),
+    /// A local M2M JWT stopped at its signature check: check it, then [`PendingAuth::finish`].
+    Signature(PendingAuth),
+    /// I/O is needed (a JWKS fetch, a key import, the Backend API): run [`authenticate_request`].
+    Async,
+}
+
+/// A request whose M2M JWT waits for its signature check.
+#[derive(Debug)]
+pub struct PendingAuth {
+    token: String,
+    signature: PendingSignature,
+}
+
+impl PendingAuth {
+    /// What the signature check needs.
+    pub fn signature(&self) -> &PendingSignature {
+        &self.signature
+    }
+
+    /// The request state once the signature was checked (see [`PendingSignature::finish`]).
+    pub fn finish(
+        self,
+        verdict: Result<bool, String>,
+        now_ms: u64,
+        opts: &JwtOptions,
+    ) -> Result<RequestState, Error> {
+        let outcome = self.signature.finish(verdict, now_ms, opts);
+        state_of(&self.token, outcome.map(Verification::into_token))
+    }
+}
+
+/// [`authenticate_request`] without I/O, at `now_ms`: the same checks, in the same order, as far as they go.
+pub fn authenticate_now(
+    config: &ClientConfig,
+    jwt: &JwtOptions,
+    authorization: Option<&str>,
+    options: &Value,
+    now_ms: u64,
+) -> Result<AuthStep, Error> {
+    let (config, params, token) = match check_request(config, authorization, options)? {
+        Checked::Done(state) => return Ok(AuthStep::Done(state)),
+        Checked::Verify {
+            config,
+            params,
+            token,
+        } => (config, params, token),
+    };
+    match crate::verify::prepare(&config, jwt, &params, now_ms) {
+        Err(e) => state_of(token, Err(e)).map(AuthStep::Done),
+        Ok(Route::Local(Prepared::Done(outcome))) => {
+            state_of(token, outcome.map(Verification::into_token)).map(AuthStep::Done)
+        }
+        Ok(Route::Local(Prepared::Signature(signature))) => Ok(AuthStep::Signature(PendingAuth {
+            token: token.to_owned(),
+            signature,
+        })),
+        Ok(Route::Local(Prepared::NeedsKey(_)) | Route::BackendApi) => Ok(AuthStep::Async),
+    }
+}
+
+/// What the checks before verification decided.
+enum Checked<'a> {
+    Done(RequestState),
+    /// Verify `token` as an M2M token with this call's keys and these `m2m.verify` params.
+    Verify {
+        config: ClientConfig,
+        params: Value,
+        token: &'a str,
+    },
+}
+
+/// Everything before the verification: options, keys, the header's token and its type (§5.1–§5.3).
+fn check_request<'a>(
+    config: &ClientConfig,
+    authorization: Option<&'a str>,
+    options: &Value,
+) -> Result<Checked<'a>, Error> {
     let empty = Map::new();
     let options = match options {
         Value::Object(o) => o,
@@ -277,13 +370,17 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
     let Some(token) = token_from_header(authorization) else {
         // With an array, a request without a header token counts as a session token (§5.3).
         if matches!(accepts, Accepts::Some(_)) && !accepts.accepts("session_token") {
-            return Ok(RequestState::signed_out(None, "token-type-mismatch", ""));
+            return Ok(Checked::Done(RequestState::signed_out(
+                None,
+                "token-type-mismatch",
+                "",
+            )));
         }
-        return Ok(RequestState::signed_out(
+        return Ok(Checked::Done(RequestState::signed_out(
             Some(requested.unwrap_or("m2m_token")),
             "No token in header",
             "",
-        ));
+        )));
     };
     // Anything that is not a machine token is, to the reference, a session token.
     let token_type = if is_machine_token(token) {
@@ -293,15 +390,15 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
     };
     if !accepts.accepts(token_type) {
         // A single requested type names the state; an array mismatch has no type (§5.3).
-        return Ok(RequestState::signed_out(
+        return Ok(Checked::Done(RequestState::signed_out(
             requested,
             "token-type-mismatch",
             "",
-        ));
+        )));
     }
     if token_type != "m2m_token" {
         // Accepted but not verifiable here: this package verifies M2M tokens only (docs/compat.md).
-        return Ok(RequestState::signed_out(
+        return Ok(Checked::Done(RequestState::signed_out(
             Some(token_type),
             "token-type-unsupported",
             [
@@ -310,13 +407,13 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
                 ".",
             ]
             .concat(),
-        ));
+        )));
     }
 
     // The reference tests JWT shape before prefixes: `mt_a.b.c` is a JWT that does not decode (§9.4).
     if is_jwt_format(token) {
         if let Err(e) = decode_jwt(token) {
-            return Ok(RequestState::failed("m2m_token", &e));
+            return Ok(Checked::Done(RequestState::failed("m2m_token", &e)));
         }
     }
     let mut params = Map::new();
@@ -326,7 +423,17 @@ pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerif
             params.insert(key.into(), v.clone());
         }
     }
-    match crate::verify::verify(p, &config, jwt, &Value::Object(params)).await {
+    Ok(Checked::Verify {
+        config,
+        params: Value::Object(params),
+        token,
+    })
+}
+
+/// The request state for a verification's outcome: signed in, or the reference's signed-out mapping of a
+/// verification failure (§4.6); other errors (bad arguments) stay errors.
+fn state_of(token: &str, outcome: Result<M2mToken, Error>) -> Result<RequestState, Error> {
+    match outcome {
         Ok(verified) => Ok(RequestState {
             token_type: Some("m2m_token"),
             signed_in: Some((token.to_owned(), verified)),
