@@ -437,6 +437,17 @@ impl VerifyParams {
     /// assert!(VerifyParams::parse(&serde_json::json!("mt_abc")).is_err());
     /// ```
     pub fn parse(params: &Value) -> Result<Self, Error> {
+        let (token, mut out) = Self::scan(params)?;
+        out.token = Secret::new(token.to_owned());
+        Ok(out)
+    }
+
+    /// [`VerifyParams::parse`]'s checks alone, without copying the token (the local JWT path only validates).
+    pub fn validate(params: &Value) -> Result<(), Error> {
+        Self::scan(params).map(|_| ())
+    }
+
+    fn scan(params: &Value) -> Result<(&str, Self), Error> {
         let map = object("m2m.verify", params)?;
         let mut token = None;
         let mut out = VerifyParams {
@@ -447,7 +458,7 @@ impl VerifyParams {
         for (key, v) in map {
             match key.as_str() {
                 "token" => match v {
-                    Value::String(s) if !s.is_empty() => token = Some(Secret::new(s.clone())),
+                    Value::String(s) if !s.is_empty() => token = Some(s.as_str()),
                     _ => return Err(Error::invalid_argument("token must be a non-empty string")),
                 },
                 "machineSecretKey" => out.machine_secret_key = optional_key(key, v)?,
@@ -456,8 +467,8 @@ impl VerifyParams {
                 _ => return Err(unknown_key("m2m.verify", key)),
             }
         }
-        out.token =
+        let token =
             token.ok_or_else(|| Error::invalid_argument("token must be a non-empty string"))?;
-        Ok(out)
+        Ok((token, out))
     }
 }

@@ -53,7 +53,7 @@ pub fn prepare(
             None => return Ok(Route::BackendApi),
         },
     };
-    VerifyParams::parse(params)?;
+    VerifyParams::validate(params)?;
     Ok(Route::Local(prepare_m2m_jwt(
         config,
         jwt_options,
