@@ -65,7 +65,7 @@ export function createClerkClient(options = {}) {
     let state;
     try {
       // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
-      state = client.authenticateNow(authorization, options);
+      state = client.authenticateNow(authorization === undefined ? undefined : utf8(authorization), options);
       if (Array.isArray(state)) state = await checkSignature(state, finishAuthenticate);
     } catch (e) {
       throw liftError(e, isObject(options) ? options.signal : undefined);
@@ -140,18 +140,26 @@ function pagePromise(start, iterate) {
   };
 }
 
-const utf8 = new TextEncoder();
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
 
 /**
- * `params.token` as UTF-8 when `params` is a plain `{ token: string }` and nothing else: then only the token
- * crosses, copied natively (a string argument would be copied character by character in JS).
+ * `text` as UTF-8 in a reused buffer (valid until the next call): a string argument would be copied into the
+ * WASM memory character by character in JS, and `TextEncoder.encode` allocates a new buffer per call.
  */
+function utf8(text) {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  const { written } = encoder.encodeInto(text, scratch);
+  return scratch.subarray(0, written);
+}
+
+/** `params.token` as UTF-8 when `params` is a plain `{ token: string }` and nothing else: then only the token crosses. */
 function onlyToken(params) {
   if (!isObject(params) || Object.getPrototypeOf(params) !== Object.prototype) return undefined;
   const keys = Object.keys(params);
   if (keys.length !== 1 || keys[0] !== 'token') return undefined;
   const token = params.token;
-  return typeof token === 'string' ? utf8.encode(token) : undefined;
+  return typeof token === 'string' ? utf8(token) : undefined;
 }
 
 function processEnv() {

@@ -165,10 +165,7 @@ impl Client {
     pub fn verify_now(&self, token: Option<Vec<u8>>, params: JsValue) -> Result<JsValue, JsValue> {
         let params = match token {
             Some(utf8) => {
-                // `TextEncoder.encode` output (one native copy, where a string argument is copied char by
-                // char in JS): valid UTF-8, lone surrogates already replaced as for any string argument.
-                let token = String::from_utf8(utf8)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                let token = from_utf8(utf8);
                 let mut map = serde_json::Map::new();
                 map.insert("token".to_owned(), Value::String(token));
                 Value::Object(map)
@@ -204,15 +201,17 @@ impl Client {
         }
     }
 
-    /// `authenticateRequest` without a promise, like [`Client::verify_now`]: the request state, or
+    /// `authenticateRequest` without a promise, like [`Client::verify_now`] (`authorization` as UTF-8): the
+    /// request state, or
     /// `[handle, cryptoKey, signature, signedData]` for [`Client::authenticate_finish`], or `undefined` when
     /// [`Client::authenticate_request`] must run.
     #[wasm_bindgen(js_name = authenticateNow)]
     pub fn authenticate_now(
         &self,
-        authorization: Option<String>,
+        authorization: Option<Vec<u8>>,
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let authorization = authorization.map(from_utf8);
         let shared = &self.shared;
         let step = split_signal(&options).and_then(|(options, _)| {
             clerk_m2m_core::authenticate::authenticate_now(
@@ -246,6 +245,12 @@ impl Client {
             _ => Ok(JsValue::UNDEFINED),
         }
     }
+}
+
+/// Text JS encoded with `TextEncoder` (valid UTF-8; lone surrogates already replaced, as for any string
+/// argument). One native copy, where a string argument is copied character by character in JS.
+fn from_utf8(utf8: Vec<u8>) -> String {
+    String::from_utf8(utf8).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn now_ms() -> u64 {
