@@ -202,9 +202,8 @@ impl Client {
     }
 
     /// `authenticateRequest` without a promise, like [`Client::verify_now`] (`authorization` as UTF-8): the
-    /// request state, or
-    /// `[handle, cryptoKey, signature, signedData]` for [`Client::authenticate_finish`], or `undefined` when
-    /// [`Client::authenticate_request`] must run.
+    /// request state, or `[handle, cryptoKey, signature, signedData]` for [`Client::authenticate_finish`], or
+    /// `undefined` when [`Client::authenticate_request`] must run.
     #[wasm_bindgen(js_name = authenticateNow)]
     pub fn authenticate_now(
         &self,
