@@ -130,6 +130,12 @@ impl Scope {
     }
 }
 
+/// How long a key set may serve in all: its TTL, then the stale-if-error grace.
+fn stale_horizon_ms(opts: &JwtOptions) -> u64 {
+    opts.jwks_cache_ttl_ms
+        .saturating_add(opts.jwks_stale_if_error_ms)
+}
+
 thread_local! {
     // At most MAX_SCOPES entries, usually one: a scan compares in place, where a map would need a key built
     // (three strings copied) and hashed on every verification.
@@ -153,9 +159,7 @@ fn scope_for(config: &ClientConfig, secret: &Secret, now: u64, opts: &JwtOptions
             return scope.clone();
         }
         // Like the reference, creating a scope evicts the dead ones; the count is bounded as well.
-        let horizon = opts
-            .jwks_cache_ttl_ms
-            .saturating_add(opts.jwks_stale_if_error_ms);
+        let horizon = stale_horizon_ms(opts);
         scopes.retain(|(_, s)| s.is_live(now, horizon));
         if scopes.len() >= MAX_SCOPES {
             let oldest = scopes
@@ -216,9 +220,7 @@ fn cached_in(
     let within =
         |since: Option<u64>| since.is_some_and(|t| now.saturating_sub(t) < opts.jwks_cooldown_ms);
     let failing = within(st.failed_at);
-    let horizon = opts
-        .jwks_cache_ttl_ms
-        .saturating_add(opts.jwks_stale_if_error_ms);
+    let horizon = stale_horizon_ms(opts);
     if age >= opts.jwks_cache_ttl_ms && !(failing && age < horizon) {
         return None;
     }
@@ -241,9 +243,7 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
 ) -> Result<JwkKey, Error> {
     let now = p.now_ms();
     let scope = scope_for(config, secret, now, opts);
-    let horizon = opts
-        .jwks_cache_ttl_ms
-        .saturating_add(opts.jwks_stale_if_error_ms);
+    let horizon = stale_horizon_ms(opts);
     if !skip_cache {
         if let Some(key) = cached_in(&scope, opts, kid, now) {
             return key;
