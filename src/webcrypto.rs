@@ -50,18 +50,15 @@ thread_local! {
     static KEYS: RefCell<Vec<ImportedKey>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import. A match by value
-/// adopts `key`, so that the next lookup of the same parsed key is a pointer comparison.
+/// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import. Each entry is tried by
+/// pointer first, then by value; a match adopts `key`, so that the next lookup of the same parsed key is a
+/// pointer comparison.
 pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &Rc<RsaPublicKey>) -> Option<JsValue> {
     KEYS.with(|cell| {
         let mut keys = cell.borrow_mut();
-        if let Some(k) = keys
-            .iter()
-            .find(|k| k.alg == alg && Rc::ptr_eq(&k.key, key))
-        {
-            return Some(k.crypto_key.clone());
-        }
-        let k = keys.iter_mut().find(|k| k.alg == alg && *k.key == **key)?;
+        let k = keys
+            .iter_mut()
+            .find(|k| k.alg == alg && (Rc::ptr_eq(&k.key, key) || *k.key == **key))?;
         k.key = key.clone();
         Some(k.crypto_key.clone())
     })
