@@ -116,8 +116,12 @@ fn is_plain_object(value: &JsValue) -> bool {
 /// Hands JSON to JS as plain objects and arrays.
 pub fn json_to_js(value: &Value) -> JsValue {
     // `serde_json::to_string` writes what `Display` does, without `core::fmt`; a `Value` always serialises.
-    let text = serde_json::to_string(value).unwrap_or_default();
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    json_text_to_js(&serde_json::to_string(value).unwrap_or_default())
+}
+
+/// JSON text (written by the core) as a fresh JS value.
+pub fn json_text_to_js(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
 /// Builds the tagged `Error` that `liftError` in js/errors.js turns into the public class.

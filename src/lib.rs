@@ -25,7 +25,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use convert::{error_to_js, js_to_json, json_to_js};
+use convert::{error_to_js, js_to_json, json_text_to_js, json_to_js};
 use platform::{Signal, WebPlatform};
 
 /// The package version.
@@ -345,9 +345,7 @@ impl Client {
             };
             match run(platform, shared, params).await {
                 Ok(CallOutput::Json(value)) => Ok(json_to_js(&value)),
-                Ok(CallOutput::Text(text)) => {
-                    Ok(js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL))
-                }
+                Ok(CallOutput::Text(text)) => Ok(json_text_to_js(&text)),
                 Err(e) => Err(error_to_js(&e)),
             }
         })
