@@ -65,6 +65,8 @@ pub struct Client {
     shared: Rc<Shared>,
     pending: RefCell<Vec<(u32, Waiting)>>,
     next_handle: Cell<u32>,
+    /// The verification the last cache hit of [`Client::verify_now`] returned, for [`Client::last_hit_text`].
+    last_hit: RefCell<Option<Rc<Verification>>>,
 }
 
 #[wasm_bindgen]
@@ -89,6 +91,7 @@ impl Client {
             shared: Rc::new(Shared { config, jwt, fetch }),
             pending: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
+            last_hit: RefCell::new(None),
         })
     }
 
@@ -157,30 +160,44 @@ impl Client {
     }
 
     /// `m2m.verify(params)` without a promise, for a local JWT whose key (and imported `CryptoKey`) is at
-    /// hand. Returns the result's JSON text (a verified-token cache hit), or `[handle, cryptoKey, signature, signedData]`
-    /// for JS to check with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined`
-    /// when [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a
-    /// failed check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion needed).
+    /// hand. Returns a verified-token cache hit's [`Verification::serial`] (the same number, and the same
+    /// result, on every hit of one entry: JS keeps the parsed result by it and asks [`Client::last_hit_text`]
+    /// only for a serial it has not seen), or `[handle, cryptoKey, signature, signedData]` for JS to check
+    /// with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined` when
+    /// [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a failed
+    /// check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion needed).
     #[wasm_bindgen(js_name = verifyNow)]
     pub fn verify_now(&self, token: Option<Vec<u8>>, params: JsValue) -> Result<JsValue, JsValue> {
-        let params = match token {
+        let shared = &self.shared;
+        let route = match token {
             Some(utf8) => {
                 let token = from_utf8(utf8);
-                let mut map = serde_json::Map::new();
-                map.insert("token".to_owned(), Value::String(token));
-                Value::Object(map)
+                clerk_m2m_core::verify::prepare_token(&shared.config, &shared.jwt, &token, now_ms())
             }
-            None => split_signal(&params).map_err(|e| error_to_js(&e))?.0,
+            None => split_signal(&params).and_then(|(params, _)| {
+                clerk_m2m_core::verify::prepare(&shared.config, &shared.jwt, &params, now_ms())
+            }),
         };
-        let shared = &self.shared;
-        let route = clerk_m2m_core::verify::prepare(&shared.config, &shared.jwt, &params, now_ms());
         match route.map_err(|e| error_to_js(&e))? {
-            Route::Local(Prepared::Done(outcome)) => verification_text(outcome),
+            Route::Local(Prepared::Done(outcome)) => {
+                let hit = outcome.map_err(|e| error_to_js(&e))?;
+                let serial = JsValue::from_f64(hit.serial as f64);
+                *self.last_hit.borrow_mut() = Some(hit);
+                Ok(serial)
+            }
             Route::Local(Prepared::Signature(pending)) => {
                 Ok(self.hand_out(Waiting::Verify(pending)))
             }
             Route::Local(Prepared::NeedsKey(_)) | Route::BackendApi => Ok(JsValue::UNDEFINED),
         }
+    }
+
+    /// The JSON text of the result [`Client::verify_now`] last returned a serial for, once: `undefined` when
+    /// it was already taken.
+    #[wasm_bindgen(js_name = lastHitText)]
+    pub fn last_hit_text(&self) -> Option<String> {
+        let hit = self.last_hit.borrow_mut().take()?;
+        Some(hit.json.clone())
     }
 
     /// Finishes a [`Client::verify_now`] handle with `crypto.subtle.verify`'s answer (`verdict`), or what it

@@ -160,3 +160,42 @@ test('authenticateRequest: the synchronous path gives the state the first (async
     if (name === 'WebCrypto throws') assert.match(first.message, /Error verifying JWT signature\. Error: OperationError: boom/);
   }
 });
+
+test('cache hits hand out fresh copies of the first result, with the same keys in the same order', async () => {
+  const client = await warmClient(100);
+  const nested = { list: [1, 0.5, { deep: [null, true, 'x'] }], n: 1.5e300, s: 'é\u2028' };
+  const t = token('mt_copies', { nested, ['__proto__']: { polluted: true }, 7: 'seven' });
+  const first = await client.m2m.verify({ token: t });
+  const hits = [await client.m2m.verify({ token: t }), await client.m2m.verify({ token: t })];
+  const text = JSON.stringify(first);
+  for (const hit of hits) {
+    assert.deepStrictEqual(hit, first);
+    assert.equal(JSON.stringify(hit), text);
+    assert.notEqual(hit, first);
+    assert.notEqual(hit.claims, first.claims);
+    assert.equal(Object.getPrototypeOf(hit.claims), Object.prototype);
+    assert.ok(Object.hasOwn(hit.claims, '__proto__'), 'a __proto__ claim stays an own key');
+    assert.equal({}.polluted, undefined);
+  }
+  // Changing what one call got changes nothing for the next.
+  hits[0].claims.nested.list[2].deep.push('changed');
+  hits[0].scopes.push('mch_changed');
+  hits[0].id = 'mt_changed';
+  const later = await client.m2m.verify({ token: t });
+  assert.equal(JSON.stringify(later), text);
+});
+
+test('more cached tokens than kept parsed hits: every hit is still its own token', async () => {
+  const client = await warmClient(1000);
+  const tokens = Array.from({ length: 300 }, (_, i) => token(`mt_many_${i}`));
+  for (const t of tokens) await client.m2m.verify({ token: t });
+  for (const round of [0, 1]) {
+    const order = round === 0 ? tokens.keys() : [...tokens.keys()].reverse();
+    for (const i of order) {
+      const hit = await client.m2m.verify({ token: tokens[i] });
+      assert.equal(hit.id, `mt_many_${i}`);
+    }
+  }
+  // A hit re-checks the claims with this call's options (here an audience the token lacks).
+  await assert.rejects(client.m2m.verify({ token: tokens[0], audience: 'mch_someone_else' }), MachineTokenVerificationError);
+});

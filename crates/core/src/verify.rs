@@ -44,6 +44,31 @@ pub fn prepare(
     let Some(token) = params.get("token").and_then(Value::as_str) else {
         return Ok(Route::BackendApi);
     };
+    route(config, jwt_options, token, Some(params), &call, now_ms)
+}
+
+/// [`prepare`] for params that are exactly `{ token }`, given as the token alone (bindings call this on
+/// their hot path: no params object to build and walk).
+pub fn prepare_token(
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    token: &str,
+    now_ms: u64,
+) -> Result<Route, Error> {
+    let call = VerifyCallOptions::default();
+    route(config, jwt_options, token, None, &call, now_ms)
+}
+
+/// Routes `token` and runs its local steps. `params`, when given, is validated once the token is known to
+/// be a local JWT; a bare token needs no validation there: a decodable JWT, or a cached one, is non-empty.
+fn route(
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    token: &str,
+    params: Option<&Value>,
+    call: &VerifyCallOptions,
+    now_ms: u64,
+) -> Result<Route, Error> {
     // A token in the verified-token cache was verified as an M2M JWT: no need to decode it to route.
     let hit = jwt_options.verified_tokens.get(token);
     let decoded = match hit {
@@ -53,14 +78,16 @@ pub fn prepare(
             None => return Ok(Route::BackendApi),
         },
     };
-    VerifyParams::validate(params)?;
+    if let Some(params) = params {
+        VerifyParams::validate(params)?;
+    }
     Ok(Route::Local(prepare_m2m_jwt(
         config,
         jwt_options,
         token,
         hit,
         decoded,
-        &call,
+        call,
         now_ms,
     )))
 }

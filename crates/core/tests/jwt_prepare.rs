@@ -188,3 +188,76 @@ fn a_cold_jwks_needs_the_key_then_a_warm_one_does_not() {
     ));
     assert_eq!(fake.request_count(), 1);
 }
+
+/// What a route is, with the result's serial left out (it names a verification, it is not its result).
+fn route_summary(route: Route) -> String {
+    match route {
+        Route::BackendApi => "backend-api".to_owned(),
+        Route::Local(Prepared::Done(Ok(v))) => format!("done {}", v.json),
+        Route::Local(Prepared::Done(Err(e))) => format!("error {} {e}", e.code()),
+        Route::Local(Prepared::Signature(p)) => format!("signature {:?}", p.signed_data()),
+        Route::Local(Prepared::NeedsKey(p)) => format!("needs key {}", p.kid()),
+    }
+}
+
+#[test]
+fn a_bare_token_routes_like_params_holding_only_that_token() {
+    let config = jwt_key_config(RSA2048_PUB);
+    let opts = JwtOptions::default();
+    let mut bad_type = header(Some(CAT_M2M));
+    bad_type["typ"] = json!("jwt");
+    let cached = token("mt_bare_cached");
+    let Route::Local(first) = prepare(&config, &opts, &json!({ "token": cached })) else {
+        panic!("local");
+    };
+    finish_by_hand(first, &opts).unwrap();
+    for t in [
+        cached,
+        token("mt_bare"),
+        JwtSigner::rsa2048().sign(&bad_type, &m2m_payload()),
+        "mt_opaque".to_owned(),
+        String::new(),
+        "a.b.c".to_owned(),
+    ] {
+        let by_params = route_summary(prepare(&config, &opts, &json!({ "token": t })));
+        let bare = verify::prepare_token(&config, &opts, &t, T * 1000).unwrap();
+        assert_eq!(route_summary(bare), by_params, "{t}");
+    }
+}
+
+#[test]
+fn every_hit_on_one_entry_has_its_serial_and_every_verification_its_own() {
+    let config = jwt_key_config(RSA2048_PUB);
+    let opts = JwtOptions::default();
+    let verified = |t: &str| {
+        let params = json!({ "token": t });
+        match prepare(&config, &opts, &params) {
+            Route::Local(Prepared::Done(Ok(v))) => v,
+            Route::Local(prepared) => finish_by_hand(prepared, &opts).unwrap(),
+            Route::BackendApi => panic!("local"),
+        }
+    };
+    let (a, b) = (token("mt_serial_a"), token("mt_serial_b"));
+    let first_a = verified(&a);
+    let first_b = verified(&b);
+    assert_ne!(first_a.serial, first_b.serial);
+    for _ in 0..3 {
+        let hit = verified(&a);
+        assert_eq!((hit.serial, &hit.json), (first_a.serial, &first_a.json));
+    }
+    // Without the cache, the same token is a new verification each time: a new serial, an equal result.
+    let uncached = JwtOptions {
+        verified_tokens: clerk_m2m_core::jwt::VerifiedTokenCache::new(0),
+        ..JwtOptions::default()
+    };
+    let params = json!({ "token": a });
+    let again = || {
+        let Route::Local(p) = prepare(&config, &uncached, &params) else {
+            panic!("local")
+        };
+        finish_by_hand(p, &uncached).unwrap()
+    };
+    let (x, y) = (again(), again());
+    assert_ne!(x.serial, y.serial);
+    assert_eq!(x, y);
+}

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::verified::VerifiedToken;
 use crate::bytes::same_bytes;
@@ -24,19 +25,38 @@ use crate::token::M2mToken;
 
 /// A successful verification: the token, and its public JSON text, written once (a cache hit hands the
 /// same text to JS again).
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Verification {
     /// The result.
     pub token: M2mToken,
     /// `token.to_public_json()` as JSON text.
     pub json: String,
+    /// Unique among the verifications of this process (never reused), so a binding can key what it built
+    /// from `json` by it: every cache hit on this entry hands out the same `serial` and the same text.
+    pub serial: u64,
 }
+
+/// Two verifications are equal when their results are: the serial only names one of them.
+impl PartialEq for Verification {
+    fn eq(&self, other: &Self) -> bool {
+        self.token == other.token && self.json == other.json
+    }
+}
+
+/// The next [`Verification::serial`]. Starts at 1; at one verification per nanosecond it would take
+/// centuries to pass 2^53, the largest integer a JS number holds exactly.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 impl Verification {
     /// Wraps a result and writes its JSON text ([`M2mToken::to_public_json_text`]).
     pub fn new(token: M2mToken) -> Self {
         let json = token.to_public_json_text();
-        Self { token, json }
+        let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
+        Self {
+            token,
+            json,
+            serial,
+        }
     }
 
     /// The result, cloned only when the verification is still shared (with the verified-token cache).
