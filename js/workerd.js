@@ -1,11 +1,12 @@
 // Cloudflare Workers (workerd): the .wasm import is a precompiled WebAssembly.Module; compiling from bytes at
 // run time is forbidden there.
 import wasmModule from './web/clerk_m2m_edge_bg.wasm';
-import * as glue from './web/clerk_m2m_edge.js';
+// Named imports, so that a bundler drops the glue's unused async loader.
+import { initSync, Client, version } from './web/clerk_m2m_edge.js';
 import { install } from './runtime.js';
 
-glue.initSync({ module: wasmModule });
-install(glue);
+initSync({ module: wasmModule });
+install({ Client, version });
 
 export * from './api.js';
 export * from './errors.js';
