@@ -12,7 +12,7 @@ export const CATEGORIES = [
   ['verified-token cache (lookup, insert, hashing)', /VerifiedTokenCache|jwt::cache|WordHasher/],
   ['WebCrypto call (CryptoKey lookup, subtle.verify)', /webcrypto|verify_rsa|cached_crypto_key|__wbg_verify|__wbg_subtle|__wbg_crypto/],
   ['params JS→WASM (token bytes, TextEncoder, params conversion)', /onlyToken|passArray8ToWasm|passStringToWasm|encodeUtf8|encode |split_signal|js_to_json|convert::walk|string_get/],
-  ['results WASM→JS (Uint8Array copies, result text, JSON.parse)', /new_from_slice|__wbg_of|__wbg_parse|getStringFromWasm|decodeUTF8|decode encoding|verification_to_js|json_to_js/],
+  ['results WASM→JS (signature views, result text, JSON.parse, copies of kept hits)', /new_from_slice|__wbg_of|__wbg_parse|getStringFromWasm|decodeUTF8|decode encoding|verification_to_js|json_to_js|copyJson|hitResult|lastHitText|wasmMemory/],
   ['allocator (dlmalloc, Vec/String growth)', /dlmalloc|__rdl_|__rust_alloc|__rust_dealloc|RawVec|alloc::alloc/],
   ['rest of the core pipeline (prepare, with_key, finish)', /clerk_m2m_core/],
   ['rest of the boundary (verifyNow, verifyFinish, wasm-bindgen shims)', /clerk_m2m_edge::|client_verify|shim|clerk_m2m_edge\.js/],

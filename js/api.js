@@ -93,15 +93,27 @@ export function createClerkClient(options = {}) {
   return { m2m, authenticateRequest };
 }
 
+/** The WASM module's `WebAssembly.Memory` (the object stays; its `buffer` changes when it grows). */
+let memory;
+
+/** `hand_out` in src/lib.rs packs the two lengths of a signature check as `data * BASE + signature`. */
+const SIGNATURE_LEN_BASE = 4096;
+
 /**
- * Checks the signature a synchronous step asked for (`[handle, cryptoKey, signature, signedData]`) with
- * WebCrypto and hands the answer, or what WebCrypto threw, to `finish`.
+ * Checks the signature a synchronous step asked for with WebCrypto and hands the answer, or what WebCrypto
+ * threw, to `finish`. The step is `[handle, cryptoKey, signatureAt, dataAt, lengths]`: the bytes stay in the
+ * WASM memory, which Rust leaves unchanged until `finish`; `crypto.subtle.verify` copies them before it
+ * returns, so the views are made right before the call.
  */
 async function checkSignature(step, finish) {
   let verdict;
   let error;
   try {
-    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], step[2], step[3]);
+    const { buffer } = (memory ??= wasm().wasmMemory());
+    const lengths = step[4];
+    const signature = new Uint8Array(buffer, step[2], lengths % SIGNATURE_LEN_BASE);
+    const data = new Uint8Array(buffer, step[3], Math.floor(lengths / SIGNATURE_LEN_BASE));
+    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], signature, data);
   } catch (e) {
     error = e ?? null;
   }

@@ -2,11 +2,11 @@
 // run time is forbidden there.
 import wasmModule from './web/clerk_m2m_edge_bg.wasm';
 // Named imports, so that a bundler drops the glue's unused async loader.
-import { initSync, Client, version } from './web/clerk_m2m_edge.js';
+import { initSync, Client, version, wasmMemory } from './web/clerk_m2m_edge.js';
 import { install } from './runtime.js';
 
 initSync({ module: wasmModule });
-install({ Client, version });
+install({ Client, version, wasmMemory });
 
 export * from './api.js';
 export * from './errors.js';

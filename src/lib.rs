@@ -20,7 +20,7 @@ use clerk_m2m_core::authenticate::{AuthStep, PendingAuth};
 use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -34,6 +34,13 @@ pub fn version() -> String {
     clerk_m2m_core::VERSION.to_owned()
 }
 
+/// The module's `WebAssembly.Memory`: JS reads the bytes of a signature check from it in place (see
+/// [`Client::verify_now`]). Not part of the package's public API.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
 struct Shared {
     config: ClientConfig,
     jwt: JwtOptions,
@@ -42,6 +49,10 @@ struct Shared {
 
 /// Verifications waiting for JS to check their signature, by handle. More than this many unfinished ones
 /// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
+/// `hand_out` packs the signed data's and the signature's lengths as `data * BASE + signature`; js/api.js
+/// unpacks them with the same number.
+const SIGNATURE_LEN_BASE: f64 = 4096.0;
+
 const MAX_PENDING_SIGNATURES: usize = 1024;
 
 /// A verification waiting for JS to check its signature.
@@ -162,7 +173,7 @@ impl Client {
     /// `m2m.verify(params)` without a promise, for a local JWT whose key (and imported `CryptoKey`) is at
     /// hand. Returns a verified-token cache hit's [`Verification::serial`] (the same number, and the same
     /// result, on every hit of one entry: JS keeps the parsed result by it and asks [`Client::last_hit_text`]
-    /// only for a serial it has not seen), or `[handle, cryptoKey, signature, signedData]` for JS to check
+    /// only for a serial it has not seen), or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for JS to check
     /// with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined` when
     /// [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a failed
     /// check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion needed).
@@ -219,7 +230,7 @@ impl Client {
     }
 
     /// `authenticateRequest` without a promise, like [`Client::verify_now`] (`authorization` as UTF-8): the
-    /// request state, or `[handle, cryptoKey, signature, signedData]` for [`Client::authenticate_finish`], or
+    /// request state, or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for [`Client::authenticate_finish`], or
     /// `undefined` when [`Client::authenticate_request`] must run.
     #[wasm_bindgen(js_name = authenticateNow)]
     pub fn authenticate_now(
@@ -303,11 +314,20 @@ impl Client {
         };
         let handle = self.next_handle.get().wrapping_add(1);
         self.next_handle.set(handle);
-        let out = Array::of4(
+        // Where the bytes are, not a copy: `crypto.subtle.verify` copies its arguments before it returns
+        // (WebCrypto §14.3.5 step 2), JS makes the views right before calling it, and `waiting` keeps both
+        // buffers alive and unchanged until `verifyFinish` takes it back.
+        let place = |bytes: &[u8]| (JsValue::from(bytes.as_ptr() as u32), bytes.len() as u32);
+        let (signature_at, signature_len) = place(pending.signature());
+        let (data_at, data_len) = place(pending.signed_data());
+        let out = Array::of5(
             &handle.into(),
             &crypto_key,
-            &Uint8Array::from(pending.signature()),
-            &Uint8Array::from(pending.signed_data()),
+            &signature_at,
+            &data_at,
+            // Both lengths in one number: a signature is as long as the key's modulus, at most 1 KiB (8192-bit
+            // RSA, `jwks::key`), which `with_key` checked before this step.
+            &JsValue::from(f64::from(data_len) * SIGNATURE_LEN_BASE + f64::from(signature_len)),
         );
         let mut list = self.pending.borrow_mut();
         if list.len() >= MAX_PENDING_SIGNATURES {

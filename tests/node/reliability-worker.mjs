@@ -3,9 +3,9 @@
 // its V8 inspector on, so that the isolate's heap can be read (Runtime.getHeapUsage after a forced GC) next to
 // the workerd process's RSS (/proc/<pid>/status) and the WASM linear memory the Worker reports.
 //
-// WASM memory: the package exports no accessor for it. The Worker imports the package's own wasm-bindgen glue
-// (node_modules/clerk-m2m-edge/web/clerk_m2m_edge.js) by path; esbuild bundles it once, so it is the instance the
-// package initialised, and its `initSync()` returns that instance's exports (with `memory`) without re-initialising.
+// WASM memory: the package's public API has no accessor for it. The Worker imports the package's own wasm-bindgen
+// glue (node_modules/clerk-m2m-edge/web/clerk_m2m_edge.js) by path; esbuild bundles it once, so it is the instance
+// the package initialised, and its internal `wasmMemory()` export is that instance's `WebAssembly.Memory`.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,7 +20,7 @@ import { createClerkClient, version } from 'clerk-m2m-edge';
 import * as glue from './node_modules/clerk-m2m-edge/web/clerk_m2m_edge.js';
 
 let s;
-const wasmMemoryBytes = () => glue.initSync().memory.buffer.byteLength;
+const wasmMemoryBytes = () => glue.wasmMemory().buffer.byteLength;
 const json = (v, status = 200) => Response.json(v, { status });
 
 async function outcome(promise, expect) {
