@@ -34,8 +34,6 @@ export function createClerkClient(options = {}) {
   const list = call('list');
   const verifyInRust = call('verify');
   const finishVerify = (handle, verdict, error) => client.verifyFinish(handle, verdict, error);
-  // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
-  // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   // A verified-token cache hit comes back as its entry's serial. The result parsed once is kept here by it
   // (never handed out) and each hit gets a copy: copying is ~4x cheaper than parsing the text again.
   const hits = new Map();
@@ -50,6 +48,8 @@ export function createClerkClient(options = {}) {
     }
     return copyJson(result);
   };
+  // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
+  // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   const verify = async (params) => {
     let outcome;
     try {
