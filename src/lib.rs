@@ -49,11 +49,11 @@ struct Shared {
 
 /// Verifications waiting for JS to check their signature, by handle. More than this many unfinished ones
 /// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
+const MAX_PENDING_SIGNATURES: usize = 1024;
+
 /// `hand_out` packs the signed data's and the signature's lengths as `data * BASE + signature`; js/api.js
 /// unpacks them with the same number.
 const SIGNATURE_LEN_BASE: f64 = 4096.0;
-
-const MAX_PENDING_SIGNATURES: usize = 1024;
 
 /// A verification waiting for JS to check its signature.
 enum Waiting {
@@ -173,10 +173,11 @@ impl Client {
     /// `m2m.verify(params)` without a promise, for a local JWT whose key (and imported `CryptoKey`) is at
     /// hand. Returns a verified-token cache hit's [`Verification::serial`] (the same number, and the same
     /// result, on every hit of one entry: JS keeps the parsed result by it and asks [`Client::last_hit_text`]
-    /// only for a serial it has not seen), or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for JS to check
-    /// with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or `undefined` when
-    /// [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error of a failed
-    /// check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion needed).
+    /// only for a serial it has not seen), or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see
+    /// `hand_out`) for JS to check with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or
+    /// `undefined` when [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error
+    /// of a failed check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion
+    /// needed).
     #[wasm_bindgen(js_name = verifyNow)]
     pub fn verify_now(&self, token: Option<Vec<u8>>, params: JsValue) -> Result<JsValue, JsValue> {
         let shared = &self.shared;
@@ -230,8 +231,8 @@ impl Client {
     }
 
     /// `authenticateRequest` without a promise, like [`Client::verify_now`] (`authorization` as UTF-8): the
-    /// request state, or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for [`Client::authenticate_finish`], or
-    /// `undefined` when [`Client::authenticate_request`] must run.
+    /// request state, or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for
+    /// [`Client::authenticate_finish`], or `undefined` when [`Client::authenticate_request`] must run.
     #[wasm_bindgen(js_name = authenticateNow)]
     pub fn authenticate_now(
         &self,
@@ -314,9 +315,9 @@ impl Client {
         };
         let handle = self.next_handle.get().wrapping_add(1);
         self.next_handle.set(handle);
-        // Where the bytes are, not a copy: `crypto.subtle.verify` copies its arguments before it returns
-        // (WebCrypto §14.3.5 step 2), JS makes the views right before calling it, and `waiting` keeps both
-        // buffers alive and unchanged until `verifyFinish` takes it back.
+        // Where the bytes are, not a copy: WebCrypto's `verify()` copies its byte arguments before it returns
+        // its promise, JS makes the views right before calling it, and `waiting` keeps both buffers alive and
+        // unchanged until `verifyFinish` takes it back.
         let place = |bytes: &[u8]| (JsValue::from(bytes.as_ptr() as u32), bytes.len() as u32);
         let (signature_at, signature_len) = place(pending.signature());
         let (data_at, data_len) = place(pending.signed_data());
