@@ -105,42 +105,67 @@ struct Sources<'a> {
     process_env: Option<&'a Map<String, Value>>,
 }
 
+/// One of the three sources, in precedence order.
+#[derive(Clone, Copy)]
+enum Layer {
+    Options,
+    Env,
+    ProcessEnv,
+}
+
+const LAYERS: [Layer; 3] = [Layer::Options, Layer::Env, Layer::ProcessEnv];
+
 impl Sources<'_> {
-    /// The first non-empty string for `option`, from the options, then `env`, then `process_env`.
-    /// A value of the wrong type is an error naming where it came from, never showing the value.
-    fn string(&self, option: &str) -> Result<Option<String>, Error> {
-        if let Some(v) = self.options.and_then(|o| o.get(option)) {
-            match v {
-                Value::Null => {}
-                Value::String(s) if s.is_empty() => {}
-                Value::String(s) => return Ok(Some(s.clone())),
-                _ => {
-                    return Err(Error::invalid_argument(
-                        [option, " must be a string"].concat(),
-                    ))
-                }
-            }
-        }
-        let Some(var) = OPTION_ENV
-            .iter()
-            .find(|(o, _)| *o == option)
-            .map(|(_, var)| *var)
-        else {
-            return Ok(None);
+    /// The non-empty string for `option` in one source: the camelCase option in the options, its environment
+    /// variable in `env` and `process_env`. A value of the wrong type is an error naming where it came from,
+    /// never showing the value.
+    fn string_in(&self, layer: Layer, option: &str) -> Result<Option<String>, Error> {
+        let var = || {
+            OPTION_ENV
+                .iter()
+                .find(|(o, _)| *o == option)
+                .map(|(_, var)| *var)
         };
-        for (source, map) in [("env", self.env), ("process.env", self.process_env)] {
-            match map.and_then(|m| m.get(var)) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(s)) if s.is_empty() => {}
-                Some(Value::String(s)) => return Ok(Some(s.clone())),
-                Some(_) => {
-                    return Err(Error::invalid_argument(
-                        [source, ".", var, " must be a string"].concat(),
-                    ))
-                }
+        let (map, source, name) = match layer {
+            Layer::Options => (self.options, "", option),
+            Layer::Env => (self.env, "env.", var().unwrap_or_default()),
+            Layer::ProcessEnv => (self.process_env, "process.env.", var().unwrap_or_default()),
+        };
+        if name.is_empty() {
+            return Ok(None);
+        }
+        match map.and_then(|m| m.get(name)) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::invalid_argument(
+                [source, name, " must be a string"].concat(),
+            )),
+        }
+    }
+
+    /// The first non-empty string for `option`, from the options, then `env`, then `process_env`.
+    fn string(&self, option: &str) -> Result<Option<String>, Error> {
+        for layer in LAYERS {
+            if let Some(value) = self.string_in(layer, option)? {
+                return Ok(Some(value));
             }
         }
         Ok(None)
+    }
+
+    /// `(secretKey, machineSecretKey)` from the first source that holds either of them; later sources supply
+    /// neither. Merging them key by key would let an ambient `CLERK_MACHINE_SECRET_KEY` override the instance
+    /// key a caller passed explicitly (the machine key wins every M2M call, reference §1.3).
+    fn secret_keys(&self) -> Result<(Option<String>, Option<String>), Error> {
+        for layer in LAYERS {
+            let secret_key = self.string_in(layer, "secretKey")?;
+            let machine_secret_key = self.string_in(layer, "machineSecretKey")?;
+            if secret_key.is_some() || machine_secret_key.is_some() {
+                return Ok((secret_key, machine_secret_key));
+            }
+        }
+        Ok((None, None))
     }
 
     fn option(&self, option: &str) -> Option<&Value> {
@@ -163,8 +188,9 @@ fn env_object<'a>(name: &str, v: &'a Value) -> Result<Option<&'a Map<String, Val
 impl ClientConfig {
     /// Resolves the client configuration. For each setting the explicit option (camelCase) wins, then the
     /// env-like object `env` (e.g. a Worker's `env`), then `process_env` (`Value::Null` when the runtime has
-    /// none). Empty strings and `null` count as absent. Unknown option keys are ignored (other parsers read
-    /// them from the same object).
+    /// none). The two secret keys are taken together: the first of those sources that holds either supplies
+    /// both, and the later ones supply neither. Empty strings and `null` count as absent. Unknown option keys
+    /// are ignored (other parsers read them from the same object).
     ///
     /// | option | env name | default |
     /// |---|---|---|
@@ -188,6 +214,15 @@ impl ClientConfig {
     /// ).unwrap();
     /// assert_eq!(c.secret_key.unwrap().expose(), "sk_env");
     /// assert_eq!(c.api_url, "https://api.clerk.com");
+    ///
+    /// // An explicit instance key: the ambient machine key is not taken with it.
+    /// let c = ClientConfig::resolve(
+    ///     &json!({ "secretKey": "sk_explicit" }),
+    ///     &Value::Null,
+    ///     &json!({ "CLERK_MACHINE_SECRET_KEY": "ak_ambient" }),
+    /// ).unwrap();
+    /// assert_eq!(c.secret_key.unwrap().expose(), "sk_explicit");
+    /// assert!(c.machine_secret_key.is_none());
     /// ```
     pub fn resolve(options: &Value, env: &Value, process_env: &Value) -> Result<Self, Error> {
         let sources = Sources {
@@ -197,15 +232,15 @@ impl ClientConfig {
         };
         let mut config = ClientConfig::default();
 
-        let key = |option: &str| -> Result<Option<Secret>, Error> {
-            let value = sources.string(option)?;
+        let (secret_key, machine_secret_key) = sources.secret_keys()?;
+        let key = |option: &str, value: Option<String>| -> Result<Option<Secret>, Error> {
             if let Some(v) = &value {
                 check_key_chars(option, v)?;
             }
             Ok(value.map(Secret))
         };
-        config.secret_key = key("secretKey")?;
-        config.machine_secret_key = key("machineSecretKey")?;
+        config.secret_key = key("secretKey", secret_key)?;
+        config.machine_secret_key = key("machineSecretKey", machine_secret_key)?;
         // A PEM or JWKS text: line breaks are expected, and it never goes into a header.
         config.jwt_key = sources.string("jwtKey")?.map(Secret);
 

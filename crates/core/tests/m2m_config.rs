@@ -88,11 +88,68 @@ fn empty_strings_and_nulls_are_skipped() {
         json!({"CLERK_SECRET_KEY": "sk_proc", "CLERK_MACHINE_SECRET_KEY": "ak_proc", "CLERK_API_URL": ""}),
     )
     .unwrap();
-    assert_eq!(exposed(&c.secret_key), Some("sk_proc"));
+    // `env` is the first source holding a secret key, so it supplies both (and has no instance key).
+    assert_eq!(exposed(&c.secret_key), None);
     assert_eq!(exposed(&c.machine_secret_key), Some("ak_env"));
     assert_eq!(c.api_url, "https://api.clerk.com");
     let c = resolve(json!({"secretKey": ""}), json!({}), json!({})).unwrap();
     assert!(c.secret_key.is_none());
+}
+
+#[test]
+fn the_first_source_holding_a_secret_key_supplies_both() {
+    let ambient = json!({"CLERK_SECRET_KEY": "sk_proc", "CLERK_MACHINE_SECRET_KEY": "ak_proc"});
+    fn keys(c: &ClientConfig) -> (Option<&str>, Option<&str>) {
+        (exposed(&c.secret_key), exposed(&c.machine_secret_key))
+    }
+
+    // An explicit instance key: the ambient machine key would otherwise win every M2M call.
+    let c = resolve(json!({"secretKey": "sk_opt"}), Value::Null, ambient.clone()).unwrap();
+    assert_eq!(keys(&c), (Some("sk_opt"), None));
+    assert_eq!(exposed(&c.m2m_bearer(None).cloned()), Some("sk_opt"));
+    // An explicit machine key: the ambient instance key is not taken either.
+    let c = resolve(
+        json!({"machineSecretKey": "ak_opt"}),
+        Value::Null,
+        ambient.clone(),
+    )
+    .unwrap();
+    assert_eq!(keys(&c), (None, Some("ak_opt")));
+    // The same between `env` and `process.env`.
+    let c = resolve(
+        json!({}),
+        json!({"CLERK_SECRET_KEY": "sk_env"}),
+        ambient.clone(),
+    )
+    .unwrap();
+    assert_eq!(keys(&c), (Some("sk_env"), None));
+    // A source with neither key passes the choice on; other settings still merge field by field.
+    let c = resolve(
+        json!({"apiUrl": "https://opt.test", "jwtKey": "pem_opt"}),
+        json!({"CLERK_API_VERSION": "v_env"}),
+        ambient,
+    )
+    .unwrap();
+    assert_eq!(keys(&c), (Some("sk_proc"), Some("ak_proc")));
+    assert_eq!(
+        (c.api_url.as_str(), c.api_version.as_str()),
+        ("https://opt.test", "v_env")
+    );
+    assert_eq!(exposed(&c.jwt_key), Some("pem_opt"));
+    // A public jwtKey from the environment still joins an explicit secret key.
+    let c = resolve(
+        json!({"secretKey": "sk_opt"}),
+        json!({"CLERK_JWT_KEY": "pem_env"}),
+        Value::Null,
+    )
+    .unwrap();
+    assert_eq!(exposed(&c.jwt_key), Some("pem_env"));
+    // The per-call machine key still wins over all of them.
+    let per_call = Secret::new("ak_call");
+    assert_eq!(
+        c.m2m_bearer(Some(&per_call)).map(|k| k.expose()),
+        Some("ak_call")
+    );
 }
 
 #[test]
