@@ -116,6 +116,25 @@ fn a_15_custom_claims_are_kept() {
 }
 
 #[test]
+fn claims_keep_the_payloads_key_order() {
+    // As `JSON.parse` of the payload gives them (a duplicate key keeps its first place and its last value).
+    let payload = r#"{"zz":1,"sub":"mch_2vYVtestTESTtestTESTtestTESTtest","role":{"y":1,"b":2},"exp":EXP,"aud":["mch_1xxxxx"],"iat":IAT,"role":{"y":3,"b":4},"a":0}"#
+        .replace("EXP", &(T + 300).to_string())
+        .replace("IAT", &T.to_string());
+    let token = JwtSigner::rsa2048().sign_raw(&header(Some(CAT_M2M)), payload.as_bytes());
+    let t = local(&token).unwrap();
+    let claims = t.claims.unwrap();
+    assert_eq!(
+        claims.keys().collect::<Vec<_>>(),
+        ["zz", "role", "aud", "a"]
+    );
+    assert_eq!(
+        serde_json::to_string(&claims).unwrap(),
+        r#"{"zz":1,"role":{"y":3,"b":4},"aud":["mch_1xxxxx"],"a":0}"#
+    );
+}
+
+#[test]
 fn a_25_and_b_118_result_mapping_through_the_pipeline() {
     let t = local(&sign(
         &header(Some(CAT_M2M)),

@@ -140,6 +140,34 @@ fn a05_create_jwt_with_claims() {
 }
 
 #[test]
+fn key_order_is_the_callers_in_the_body_and_the_servers_in_the_result() {
+    // Unsorted on purpose: `JSON.stringify` keeps insertion order, and so must the body and the result.
+    let claims =
+        json!({"role": "service", "nested_key": {"z": 1, "a": [{"y": true, "b": null}]}, "aa": 0});
+    let mut body = tok1();
+    body["claims"] = json!({"zeta": 1, "alpha": {"omega": 2, "beta": 3}});
+    let fake = Fake::with(vec![json_response(201, "Created", &body)]);
+    let t = block_on(create_token(
+        &fake,
+        &config(None, Some("ak_xxxxx")),
+        &json!({"claims": claims, "tokenFormat": "jwt"}),
+    ))
+    .unwrap();
+    assert_eq!(
+        fake.only_request().body.as_deref(),
+        Some(concat!(
+            r#"{"seconds_until_expiration":null,"claims":{"role":"service","nested_key":{"z":1,"a":[{"y":true,"b":null}]},"aa":0},"#,
+            r#""token_format":"jwt"}"#
+        ))
+    );
+    let text = t.to_public_json_text();
+    assert!(
+        text.contains(r#""claims":{"zeta":1,"alpha":{"omega":2,"beta":3}}"#),
+        "{text}"
+    );
+}
+
+#[test]
 fn a06_create_opaque_format() {
     let fake = Fake::with(vec![json_response(201, "Created", &tok1())]);
     let t = block_on(create_token(

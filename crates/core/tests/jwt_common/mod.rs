@@ -101,11 +101,12 @@ impl JwtSigner {
     /// A JWT with exactly this header and payload, signed with the header's `alg` (RS256 when it is not
     /// an RS* value).
     pub fn sign(&self, header: &Value, payload: &Value) -> String {
-        let signed = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(payload.to_string().as_bytes())
-        );
+        self.sign_raw(header, payload.to_string().as_bytes())
+    }
+
+    /// A JWT whose payload segment is exactly these bytes (duplicate keys, odd spacing, ...).
+    pub fn sign_raw(&self, header: &Value, payload: &[u8]) -> String {
+        let signed = format!("{}.{}", b64(header.to_string().as_bytes()), b64(payload));
         let alg = header.get("alg").and_then(Value::as_str).unwrap_or("RS256");
         let sig = self.sign_bytes(alg, signed.as_bytes());
         format!("{signed}.{}", b64(&sig))
