@@ -65,12 +65,24 @@ export function createClerkClient(options = {}) {
     // The result, or undefined: I/O is needed.
     return outcome === undefined ? verifyInRust(params) : outcome;
   };
+  const createToken = call('createToken');
+  const revokeToken = call('revokeToken');
+  // `m2m.verify(token)`, as Clerk's 2.33 changelog writes it, is `m2m.verify({ token })`.
+  const verifyTokenOrParams = (params) => verify(typeof params === 'string' ? { token: params } : params);
   const m2m = {
     list: (params) => pagePromise(() => list(params), () => listAll(list, params)),
     listAll: (params) => listAll(list, params),
-    createToken: call('createToken'),
-    revokeToken: call('revokeToken'),
-    verify,
+    createToken,
+    revokeToken,
+    verify: verifyTokenOrParams,
+  };
+  // The names of the changeset that introduced M2M (`m2mTokens.create/revoke/verifySecret`) and of the releases
+  // after it (`verifyToken`): the same calls as `m2m.*`.
+  const m2mTokens = {
+    create: createToken,
+    revoke: revokeToken,
+    verifySecret: async (params) => verify(secretAsToken(params)),
+    verifyToken: verifyTokenOrParams,
   };
   const authenticateInRust = call('authenticateRequest');
   const finishAuthenticate = (handle, verdict, error) => client.authenticateFinish(handle, verdict, error);
@@ -90,7 +102,19 @@ export function createClerkClient(options = {}) {
     }
     return requestState(state === undefined ? await authenticateInRust(authorization, options) : state);
   };
-  return { m2m, authenticateRequest };
+  return { m2m, m2mTokens, authenticateRequest };
+}
+
+/**
+ * `m2mTokens.verifySecret({ secret, ... })` as `m2m.verify({ token: secret, ... })`. Anything but an object with
+ * a string `secret` is a TypeError that names `secret`, not the `token` the caller never wrote.
+ */
+function secretAsToken(params) {
+  if (!isObject(params) || typeof params.secret !== 'string' || params.secret === '') {
+    throw new TypeError('m2mTokens.verifySecret expects { secret: string } (the M2M token to verify); m2m.verify({ token }) is the current name');
+  }
+  const { secret, ...rest } = params;
+  return { ...rest, token: secret };
 }
 
 /** The WASM module's `WebAssembly.Memory` (the object stays; its `buffer` changes when it grows). */

@@ -146,6 +146,28 @@ export interface M2MTokenApi {
   createToken(params?: CreateM2MTokenParams): Promise<M2MToken>;
   revokeToken(params: RevokeM2MTokenParams): Promise<M2MToken>;
   verify(params: VerifyM2MTokenParams): Promise<M2MToken>;
+  /** The token alone: the same as `verify({ token })`. */
+  verify(token: string): Promise<M2MToken>;
+}
+
+/** `m2mTokens.verifySecret` params: `secret` is the token to verify. */
+export type VerifyM2MTokenSecretParams = Omit<VerifyM2MTokenParams, 'token'> & {
+  /** The M2M token to verify (opaque `mt_…` or JWT). */
+  secret: string;
+};
+
+/** The names of the `@clerk/backend` changeset that introduced M2M tokens, kept for code written against it. */
+export interface M2MTokensApi {
+  /** @deprecated Use `m2m.createToken(params)`: the same call. */
+  create(params?: CreateM2MTokenParams): Promise<M2MToken>;
+  /** @deprecated Use `m2m.revokeToken(params)`: the same call. */
+  revoke(params: RevokeM2MTokenParams): Promise<M2MToken>;
+  /** @deprecated Use `m2m.verify({ token })`: the same call, with `secret` as `token`. */
+  verifySecret(params: VerifyM2MTokenSecretParams): Promise<M2MToken>;
+  /** @deprecated Use `m2m.verify(params)`: the same call. */
+  verifyToken(params: VerifyM2MTokenParams): Promise<M2MToken>;
+  /** @deprecated Use `m2m.verify(token)`: the same call. */
+  verifyToken(token: string): Promise<M2MToken>;
 }
 
 /** Environment variables the client reads (explicit options win). */
@@ -193,6 +215,8 @@ export interface ClerkOptions {
 
 export interface ClerkClient {
   m2m: M2MTokenApi;
+  /** @deprecated The changeset's names for `m2m`: use `m2m.createToken`, `m2m.revokeToken` and `m2m.verify`. */
+  m2mTokens: M2MTokensApi;
 }
 
 export declare function createClerkClient(options?: ClerkOptions): ClerkClient;
