@@ -6,6 +6,10 @@ mod convert;
 mod platform;
 mod webcrypto;
 
+// `wasm-pack test --headless --chrome` runs the unit tests in the browser, `--node` in Node (see build.rs).
+#[cfg(all(test, wasm_bindgen_browser_tests))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// The Wycheproof vectors the core's native tests use, for the WebCrypto agreement test.
 #[cfg(test)]
 #[path = "../crates/core/tests/jwt_common/wycheproof.rs"]

@@ -18,6 +18,8 @@ use crate::token::M2mToken;
 
 /// Where `m2m.verify(params)` goes, decided without I/O.
 #[derive(Debug)]
+// Returned and matched at once, never stored: boxing `Prepared` would cost an allocation per verification.
+#[allow(clippy::large_enum_variant)]
 pub enum Route {
     /// Not a local M2M JWT: `POST /m2m_tokens/verify` decides.
     BackendApi,
