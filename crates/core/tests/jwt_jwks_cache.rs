@@ -166,6 +166,92 @@ fn a_rotated_in_key_is_found_by_the_unknown_kid_refetch() {
     assert!(message(r).contains(&format!("kid='{KID}'")));
 }
 
+/// A fake Backend API whose JWKS body the test changes as it goes.
+fn rotating_jwks(initial: String) -> (Fake, Rc<std::cell::RefCell<String>>) {
+    let body = Rc::new(std::cell::RefCell::new(initial));
+    let served = body.clone();
+    let fake = Fake::with_responder(move |_, _| ok_json(served.borrow().clone()).into());
+    (fake, body)
+}
+
+const NO_KEYS: &str = "The JWKS endpoint did not contain any signing keys.";
+
+#[test]
+fn a_jwks_answer_without_keys_is_the_key_set_and_no_earlier_key_survives_it() {
+    for empty in [r#"{"keys":[]}"#, "{}", r#"{"keys":null}"#] {
+        let (fake, body) = rotating_jwks(jwks_a());
+        let config = secret_key_config(&format!("sk_emptied_{}", empty.len()));
+        let opts = JwtOptions::default();
+        let verified = token("mt_before");
+        verify(&fake, &config, &opts, &verified).unwrap();
+        *body.borrow_mut() = empty.to_owned();
+        let skip = VerifyCallOptions {
+            skip_jwks_cache: true,
+            ..Default::default()
+        };
+        let r = block_on(verify_m2m_jwt(&fake, &config, &opts, &verified, &skip));
+        assert!(message(r).starts_with(NO_KEYS), "{empty}");
+        assert_eq!(fake.request_count(), 2);
+        // Not a failed refresh: neither the verified-token cache nor stale keys bring the key back.
+        assert!(message(verify(&fake, &config, &opts, &verified)).starts_with(NO_KEYS));
+        assert!(message(verify(&fake, &config, &opts, &token("mt_new"))).starts_with(NO_KEYS));
+        // Keys published again are found by the next refresh (the TTL, or an unknown kid after the cooldown).
+        *body.borrow_mut() = jwks_a();
+        fake.advance(300_000);
+        let later = token_for(&JwtSigner::rsa2048(), KID, "mt_later", T + 300);
+        verify(&fake, &config, &opts, &later).unwrap();
+    }
+}
+
+#[test]
+fn rotation_a_then_a_and_b_then_b_retires_a_at_the_refresh_that_drops_it() {
+    let a = JwtSigner::rsa2048();
+    let b = JwtSigner::from_pem(RSA2048B_KEY);
+    let (fake, body) = rotating_jwks(jwks_body(&[a.jwk(KID, None)]));
+    let config = secret_key_config("sk_rotation_abb");
+    let opts = JwtOptions::default();
+    let token_a = token("mt_a");
+    verify(&fake, &config, &opts, &token_a).unwrap();
+    // {A, B}: B's unknown kid refreshes; A keeps verifying (a verified-token cache hit re-resolves its key).
+    *body.borrow_mut() = jwks_body(&[b.jwk("ins_b", None), a.jwk(KID, None)]);
+    verify(&fake, &config, &opts, &token_for(&b, "ins_b", "mt_b", T)).unwrap();
+    verify(&fake, &config, &opts, &token_a).unwrap();
+    assert_eq!(fake.request_count(), 2);
+    // {B}, found by the TTL refresh: the token verified earlier under A fails at once.
+    *body.borrow_mut() = jwks_body(&[b.jwk("ins_b", None)]);
+    fake.advance(300_000);
+    let r = verify(&fake, &config, &opts, &token_a);
+    assert!(message(r).contains(&format!("kid='{KID}'")));
+    assert_eq!(fake.request_count(), 3);
+    let b_later = token_for(&b, "ins_b", "mt_b2", T + 300);
+    verify(&fake, &config, &opts, &b_later).unwrap();
+    assert_eq!(fake.request_count(), 3);
+}
+
+#[test]
+fn a_failing_refresh_during_rotation_still_serves_the_last_key_set() {
+    let a = JwtSigner::rsa2048();
+    let (fake, body) = rotating_jwks(jwks_body(&[a.jwk(KID, None)]));
+    let config = secret_key_config("sk_rotation_500");
+    let opts = JwtOptions::default();
+    let token_a = token("mt_a");
+    verify(&fake, &config, &opts, &token_a).unwrap();
+    fake.set_responder(|_, _| response(500, r#"{"errors":[]}"#).into());
+    fake.advance(300_000);
+    verify(&fake, &config, &opts, &token_for(&a, KID, "mt_a2", T + 300)).unwrap();
+    assert_eq!(
+        fake.request_count(),
+        4,
+        "one fetch, then a refresh of 3 failing attempts"
+    );
+    // A body that is not JSON is a transport failure too.
+    fake.set_responder(|_, _| ok_json("{not json").into());
+    fake.advance(300_000);
+    verify(&fake, &config, &opts, &token_for(&a, KID, "mt_a3", T + 600)).unwrap();
+    assert!(fake.request_count() > 4);
+    drop(body);
+}
+
 #[test]
 fn ttl_expiry_refetches() {
     let fake = Fake::serving(jwks_a());

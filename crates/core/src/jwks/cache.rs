@@ -11,8 +11,10 @@
 //!   verifying at the next refresh.
 //! * **Requests:** `GET {apiUrl}/{apiVersion}/jwks` with the instance secret key, a timeout, and at most
 //!   3 attempts with jittered exponential backoff ([`crate::retry`]), none on 401/403 or a timeout.
-//! * **Stale-if-error:** when a refresh fails, keys keep serving for `jwksStaleIfErrorMs` past their TTL, and
-//!   for `jwksCooldownMs` after that failure they are served without trying again.
+//! * **Stale-if-error:** when a refresh fails (network error, timeout, a non-2xx status, a body that is not
+//!   JSON), keys keep serving for `jwksStaleIfErrorMs` past their TTL, and for `jwksCooldownMs` after that
+//!   failure they are served without trying again. A 2xx JSON answer is never a failure: it is the key set,
+//!   even when it holds no key (`{"keys":[]}`, `{}`), so a key removed from the JWKS stops verifying at once.
 #![deny(clippy::indexing_slicing)]
 
 use std::cell::{Cell, RefCell};
@@ -227,8 +229,17 @@ fn cached_in(
     match keys.get(kid) {
         Some(entry) => Some(entry_to_key(entry)),
         // One refetch per cooldown; none while refreshes are failing.
-        None if within(st.unknown_kid_fetch_at) || failing => Some(Err(errors::unknown_kid(kid))),
+        None if within(st.unknown_kid_fetch_at) || failing => Some(Err(missing_kid(keys, kid))),
         None => None,
+    }
+}
+
+/// E3 when the instance's JWKS has no keys at all (as the reference says), else E4 for this kid.
+fn missing_kid(keys: &KeySet, kid: &str) -> Error {
+    if keys.is_empty() {
+        errors::jwks_empty()
+    } else {
+        errors::unknown_kid(kid)
     }
 }
 
@@ -265,7 +276,7 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
             Some(entry) => entry_to_key(entry),
             None => {
                 scope.state.borrow_mut().unknown_kid_fetch_at = Some(now);
-                Err(errors::unknown_kid(kid))
+                Err(missing_kid(&keys, kid))
             }
         },
         Err(Error::Aborted) => Err(Error::Aborted),
@@ -453,8 +464,10 @@ fn classify(
         ),
         Ok(response) if (200..300).contains(&response.status) => {
             match serde_json::from_str::<Value>(&response.body) {
-                Ok(Value::Object(map)) => (parse_jwks(&map).ok_or_else(errors::jwks_empty), None),
-                Ok(_) => (Err(errors::jwks_empty()), None),
+                // A JSON answer is the key set, even one without keys: a kid it no longer lists is gone at
+                // once. Only transport failures (and bodies that are not JSON) may fall back to stale keys.
+                Ok(Value::Object(map)) => (Ok(parse_jwks(&map).unwrap_or_default()), None),
+                Ok(_) => (Ok(KeySet::default()), None),
                 Err(e) => (
                     Err(errors::jwks_unavailable(
                         "jwks-invalid-response",
