@@ -5,14 +5,46 @@
 use clerk_m2m_core::{ApiResponseError, Error};
 use js_sys::{Array, Object, Reflect};
 use serde_json::{Map, Number, Value};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
 const MAX_DEPTH: usize = 32;
+/// No JSON a Clerk call takes comes near these; they bound what one argument may make the module allocate, so
+/// that `new Array(2 ** 32 - 1)` (a hole-filled length, no memory on the JS side) is a `TypeError`, not a trap.
+const MAX_ARRAY_LENGTH: u32 = 100_000;
+const MAX_VALUES: usize = 1_000_000;
+
+// The JS operations the walk needs, each with `catch`: a Proxy's trap or a getter may throw, and a JS exception
+// must become a typed error here, never unwind through the WASM frames.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn own_enumerable_keys(value: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
+    fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+thread_local! {
+    /// `Object.prototype` of this realm, looked up once.
+    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+}
 
 /// Converts a JS argument to JSON. `undefined` properties are dropped (as `JSON.stringify` does); `undefined`
 /// at the top level becomes `Null`. `path` names the argument in error messages (e.g. `params`).
 pub fn js_to_json(value: &JsValue, path: &str) -> Result<Value, Error> {
-    walk(value, 0).map_err(|e| {
+    js_to_json_without(value, path, None)
+}
+
+/// [`js_to_json`], leaving out the top-level property `skipped` (e.g. `signal`, which is not JSON).
+pub fn js_to_json_without(
+    value: &JsValue,
+    path: &str,
+    skipped: Option<&str>,
+) -> Result<Value, Error> {
+    let mut budget = MAX_VALUES;
+    walk(value, 0, &mut budget, skipped).map_err(|e| {
         let mut at = path.to_owned();
         for segment in e.path.iter().rev() {
             at.push_str(segment);
@@ -43,10 +75,21 @@ impl WalkError {
     }
 }
 
-fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
+const UNREADABLE: &str = "cannot be read (a getter or a Proxy threw)";
+
+fn walk(
+    value: &JsValue,
+    depth: usize,
+    budget: &mut usize,
+    skipped: Option<&str>,
+) -> Result<Value, WalkError> {
     if depth > MAX_DEPTH {
         return Err(WalkError::new("is nested too deeply (or is cyclic)"));
     }
+    if *budget == 0 {
+        return Err(WalkError::new("holds too many values"));
+    }
+    *budget -= 1;
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
@@ -59,42 +102,63 @@ fn walk(value: &JsValue, depth: usize) -> Result<Value, WalkError> {
     if let Some(n) = value.as_f64() {
         return number(n).ok_or_else(|| WalkError::new("must be a finite number"));
     }
-    if Array::is_array(value) {
-        let array: &Array = value.unchecked_ref();
-        let mut out = Vec::with_capacity(array.length() as usize);
-        for (i, item) in array.iter().enumerate() {
-            out.push(
-                walk(&item, depth + 1)
-                    .map_err(|e| e.at(["[", itoa::Buffer::new().format(i as u64), "]"].concat()))?,
-            );
+    if !value.is_object() || value.is_function() {
+        return Err(WalkError::new(if value.is_function() {
+            "must be JSON data, not a function"
+        } else if value.is_bigint() {
+            "must be JSON data, not a bigint"
+        } else if value.is_symbol() {
+            "must be JSON data, not a symbol"
+        } else {
+            "must be JSON data"
+        }));
+    }
+    if is_array(value).map_err(|_| WalkError::new(UNREADABLE))? {
+        let length = Reflect::get(value, &"length".into())
+            .ok()
+            .and_then(|n| n.as_f64())
+            .ok_or_else(|| WalkError::new(UNREADABLE))?;
+        if length > f64::from(MAX_ARRAY_LENGTH) {
+            return Err(WalkError::new("is too long (at most 100000 items)"));
+        }
+        let length = length as u32;
+        let mut out = Vec::with_capacity(length.min(MAX_ARRAY_LENGTH) as usize);
+        for i in 0..length {
+            let index = || ["[", itoa::Buffer::new().format(i), "]"].concat();
+            let item =
+                Reflect::get_u32(value, i).map_err(|_| WalkError::new(UNREADABLE).at(index()))?;
+            out.push(walk(&item, depth + 1, budget, None).map_err(|e| e.at(index()))?);
         }
         return Ok(Value::Array(out));
     }
-    if value.is_object() && !value.is_function() && is_plain_object(value) {
-        let mut out = Map::new();
-        for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
-            let Some(name) = key.as_string() else {
-                continue;
-            };
-            let item = Reflect::get(value, &key)
-                .map_err(|_| WalkError::new("cannot be read").at([".", &name].concat()))?;
-            if item.is_undefined() {
-                continue;
-            }
-            let converted = walk(&item, depth + 1).map_err(|e| e.at([".", &name].concat()))?;
-            out.insert(name, converted);
-        }
-        return Ok(Value::Object(out));
+    let proto = prototype_of(value).map_err(|_| WalkError::new(UNREADABLE))?;
+    if !(proto.is_null() || OBJECT_PROTOTYPE.with(|p| proto == *p)) {
+        return Err(WalkError::new(
+            "must be JSON data, not an object that is not a plain object",
+        ));
     }
-    Err(WalkError::new(if value.is_function() {
-        "must be JSON data, not a function"
-    } else if value.is_bigint() {
-        "must be JSON data, not a bigint"
-    } else if value.is_symbol() {
-        "must be JSON data, not a symbol"
-    } else {
-        "must be JSON data, not an object that is not a plain object"
-    }))
+    let keys = own_enumerable_keys(value).map_err(|_| WalkError::new(UNREADABLE))?;
+    if keys.length() as usize > *budget {
+        return Err(WalkError::new("holds too many values"));
+    }
+    let mut out = Map::new();
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else {
+            continue;
+        };
+        if skipped == Some(name.as_str()) {
+            continue;
+        }
+        let item = Reflect::get(value, &key)
+            .map_err(|_| WalkError::new(UNREADABLE).at([".", &name].concat()))?;
+        if item.is_undefined() {
+            continue;
+        }
+        let converted =
+            walk(&item, depth + 1, budget, None).map_err(|e| e.at([".", &name].concat()))?;
+        out.insert(name, converted);
+    }
+    Ok(Value::Object(out))
 }
 
 fn number(n: f64) -> Option<Value> {
@@ -106,11 +170,6 @@ fn number(n: f64) -> Option<Value> {
         return Some(Value::Number(Number::from(n as i64)));
     }
     Number::from_f64(n).map(Value::Number)
-}
-
-fn is_plain_object(value: &JsValue) -> bool {
-    let proto = Object::get_prototype_of(value);
-    proto.is_null() || proto == Object::get_prototype_of(&Object::new())
 }
 
 /// Hands JSON to JS as plain objects and arrays.
@@ -219,6 +278,7 @@ fn meta_json(meta: &clerk_m2m_core::ApiErrorMeta) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn js(source: &str) -> JsValue {
@@ -278,6 +338,54 @@ mod tests {
             .map(message)
             .unwrap_or_default();
         assert!(e.contains("nested too deeply"), "{e}");
+    }
+
+    #[wasm_bindgen_test]
+    fn hostile_values_are_typed_errors_and_never_trap_or_throw_through() {
+        let cases = [
+            (
+                "{ claims: { v: new Array(1e8) } }",
+                "params.claims.v is too long (at most 100000 items)",
+            ),
+            (
+                "{ claims: { v: new Array(2 ** 32 - 1) } }",
+                "params.claims.v is too long (at most 100000 items)",
+            ),
+            (
+                "{ a: Object.defineProperty({}, 'k', { enumerable: true, get() { throw new Error('boom'); } }) }",
+                "params.a.k cannot be read (a getter or a Proxy threw)",
+            ),
+            (
+                "{ p: new Proxy({}, { ownKeys() { throw new Error('boom'); } }) }",
+                "params.p cannot be read (a getter or a Proxy threw)",
+            ),
+            (
+                "{ p: new Proxy({}, { getPrototypeOf() { throw new Error('boom'); } }) }",
+                "params.p cannot be read (a getter or a Proxy threw)",
+            ),
+            (
+                "{ p: new Proxy([1, 2], { get() { throw new Error('boom'); } }) }",
+                "params.p cannot be read (a getter or a Proxy threw)",
+            ),
+            (
+                "{ p: (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })() }",
+                "params.p cannot be read (a getter or a Proxy threw)",
+            ),
+            ("{ s: Symbol('x') }", "params.s must be JSON data, not a symbol"),
+            (
+                "{ wide: Array.from({ length: 1000 }, () => Array(1000).fill(0)) }",
+                "params.wide[998][999] holds too many values",
+            ),
+        ];
+        for (source, expected) in cases {
+            let e = js_to_json(&js(source), "params").err().map(message);
+            assert_eq!(e.as_deref(), Some(expected), "{source}");
+        }
+        // Holes read as `undefined`, which JSON writes as null in arrays.
+        let sparse = js_to_json(&js("{ a: [1, , 3] }"), "params").ok();
+        assert_eq!(sparse, Some(serde_json::json!({ "a": [1, null, 3] })));
+        // Still serving: the same walker converts the next value.
+        assert!(js_to_json(&js("{ ok: [true] }"), "params").is_ok());
     }
 
     #[wasm_bindgen_test]

@@ -29,7 +29,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use convert::{error_to_js, js_to_json, json_text_to_js, json_to_js};
+use convert::{error_to_js, js_to_json, js_to_json_without, json_text_to_js, json_to_js};
 use platform::{Signal, WebPlatform};
 
 /// The package version.
@@ -432,7 +432,8 @@ fn split_signal(params: &JsValue) -> Result<(Value, Option<Signal>), Error> {
             "params.signal must be an AbortSignal",
         ));
     }
-    let copy = js_sys::Object::assign(&js_sys::Object::new(), params.unchecked_ref());
-    let _ = Reflect::delete_property(&copy, &"signal".into());
-    Ok((js_to_json(&copy, "params")?, Some(signal.unchecked_into())))
+    Ok((
+        js_to_json_without(params, "params", Some("signal"))?,
+        Some(signal.unchecked_into()),
+    ))
 }
