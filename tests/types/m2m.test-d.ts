@@ -55,8 +55,8 @@ async function calls(machineId: string) {
   expectType<number | null>()(verified.expiration);
   expectType<Record<string, any> | null>()(verified.claims);
   await clerkClient.m2m.verify({ token: 'x', audience: ['mch_a'], clockSkewInMs: 0, signal: AbortSignal.timeout(10) });
-  // @ts-expect-error verify takes an object, not the bare token (the 2.33.0 changelog example is wrong)
-  await clerkClient.m2m.verify('mt_abc');
+  // The bare token (the 2.33.0 changelog's form) is accepted too: the same as verify({ token }).
+  expectType<M2MToken>()(await clerkClient.m2m.verify('mt_abc'));
 }
 void calls;
 
