@@ -243,7 +243,10 @@ export async function register(test, lib, ctx) {
       () => senderClient.m2m.revokeToken({}),
       () => senderClient.m2m.verify({ token: '' }),
       () => senderClient.m2m.verify({ token: 7 }),
-      () => senderClient.m2m.verify('mt_bare_string'),
+      () => senderClient.m2m.verify(''),
+      () => senderClient.m2m.verify(7),
+      () => senderClient.m2mTokens.verifySecret({ token: 'mt_token_is_not_the_name_here' }),
+      () => senderClient.m2mTokens.verifySecret('mt_bare_string'),
     ];
     const log = await bapi.requestsDuring(async () => {
       for (const [i, call] of cases.entries()) {
@@ -255,6 +258,23 @@ export async function register(test, lib, ctx) {
       }
     });
     assert.equal(log.length, 0, 'no request was made');
+  });
+
+  test('m2m.verify(token) is m2m.verify({ token }), and m2mTokens.* are the m2m.* calls', async () => {
+    const created = await senderClient.m2m.createToken({ secondsUntilExpiration: 600 });
+    const log = await bapi.requestsDuring(async () => {
+      const byObject = await receiverClient.m2m.verify({ token: created.token });
+      assert.equal(JSON.stringify(await receiverClient.m2m.verify(created.token)), JSON.stringify(byObject));
+      assert.equal(JSON.stringify(await receiverClient.m2mTokens.verifyToken(created.token)), JSON.stringify(byObject));
+      assert.equal(JSON.stringify(await receiverClient.m2mTokens.verifySecret({ secret: created.token })), JSON.stringify(byObject));
+    });
+    assert.equal(log.length, 4);
+    for (const entry of log) assert.deepEqual(JSON.parse(entry.body), { token: created.token });
+    const made = await senderClient.m2mTokens.create({ secondsUntilExpiration: 600, claims: { z: 1, a: 2 } });
+    assert.equal(JSON.stringify(made.claims), '{"z":1,"a":2}');
+    const revoked = await senderClient.m2mTokens.revoke({ m2mTokenId: made.id, revocationReason: 'alias' });
+    assert.equal(revoked.revoked, true);
+    assert.equal(revoked.revocationReason, 'alias');
   });
 
   test('an id with path characters is percent-encoded, never a new path', async () => {

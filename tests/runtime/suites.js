@@ -3,5 +3,6 @@ import * as smoke from './smoke.test.js';
 import * as m2m from './m2m.test.js';
 import * as jwt from './jwt.test.js';
 import * as authenticate from './authenticate.test.js';
+import * as clerkM2mApi from './clerk-m2m-api.test.js';
 
-export const suites = [smoke, m2m, jwt, authenticate];
+export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi];
