@@ -177,8 +177,9 @@ const DEVIATIONS = {
   'jwks-replace': {
     doc: 'A fetched key set replaces the cached one. The reference merges by `kid`, so removed keys kept verifying until the TTL ran out.',
     apply: (o, env) => (env.removedKid && o.ok
-      ? { ok: false, kind: 'MachineTokenVerificationError', code: 'token-verification-failed', requests: env.inCooldown ? [] : [env.jwksRequest],
-        message: `Unable to find a signing key in JWKS that matches the kid='${env.removedKid}' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT.` }
+      ? { ok: false, kind: 'MachineTokenVerificationError',
+        message: `Unable to find a signing key in JWKS that matches the kid='${env.removedKid}' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT.`,
+        code: 'token-verification-failed', requests: env.inCooldown ? [] : [env.jwksRequest] }
       : o),
   },
 };
@@ -248,7 +249,8 @@ function judge({ family, name }, ref, mine, env) {
     if (!isDeepStrictEqual(before, expected)) used.push(id);
   }
   let status;
-  if (isDeepStrictEqual(mine, expected)) status = used.length ? 'deviation' : 'identical';
+  // Key order counts too: `JSON.stringify` of a result must be the reference's text.
+  if (isDeepStrictEqual(mine, expected) && JSON.stringify(mine) === JSON.stringify(expected)) status = used.length ? 'deviation' : 'identical';
   else status = findingOf(key) ? 'finding' : 'mismatch';
   results.push({ key, family, status, deviations: used, finding: findingOf(key), ref, expected, ours: mine });
 }

@@ -1,5 +1,6 @@
 // Shared by the Node tests: the local Backend API started by scripts/test (CLERK_TEST_CONTEXT), or one started
 // here when the file is run on its own.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -30,3 +31,8 @@ export async function requestsDuring(ctx, fn) {
 
 /** A plain-JSON view of a result, so class instances and plain objects compare by their fields. */
 export const plain = (v) => JSON.parse(JSON.stringify(v));
+
+/** `JSON.stringify` of both is the same text: equal values with their keys in the same order. */
+export function assertSameJson(actual, expected, message) {
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected), message);
+}

@@ -39,7 +39,8 @@ impl M2mToken {
     }
 
     /// [`M2mToken::to_public_json`] as JSON text, written directly (what the WASM boundary hands to
-    /// `JSON.parse`): keys sorted, escapes as serde_json writes them.
+    /// `JSON.parse`): keys in the order of the reference's `M2MToken` (its constructor's), escapes as serde_json
+    /// writes them.
     pub fn to_public_json_text(&self) -> String {
         let mut out = String::with_capacity(256 + self.token.as_ref().map_or(0, String::len));
         self.write_public_json(&mut out);
@@ -47,37 +48,10 @@ impl M2mToken {
     }
 
     fn write_public_json(&self, out: &mut String) {
-        out.push_str("{\"claims\":");
-        match &self.claims {
-            Some(claims) => {
-                out.push_str(&serde_json::to_string(claims).unwrap_or_else(|_| "null".into()))
-            }
-            None => out.push_str("null"),
-        }
-        out.push_str(",\"createdAt\":");
-        push_i64(out, self.created_at);
-        out.push_str(",\"expiration\":");
-        match self.expiration {
-            Some(ms) => push_i64(out, ms),
-            None => out.push_str("null"),
-        }
-        out.push_str(if self.expired {
-            ",\"expired\":true"
-        } else {
-            ",\"expired\":false"
-        });
-        out.push_str(",\"id\":");
+        out.push_str("{\"id\":");
         js::push_json_string(out, &self.id);
-        out.push_str(",\"revocationReason\":");
-        match &self.revocation_reason {
-            Some(reason) => js::push_json_string(out, reason),
-            None => out.push_str("null"),
-        }
-        out.push_str(if self.revoked {
-            ",\"revoked\":true"
-        } else {
-            ",\"revoked\":false"
-        });
+        out.push_str(",\"subject\":");
+        js::push_json_string(out, &self.subject);
         out.push_str(",\"scopes\":[");
         for (i, scope) in self.scopes.iter().enumerate() {
             if i > 0 {
@@ -85,14 +59,41 @@ impl M2mToken {
             }
             js::push_json_string(out, scope);
         }
-        out.push_str("],\"subject\":");
-        js::push_json_string(out, &self.subject);
+        out.push_str("],\"claims\":");
+        match &self.claims {
+            Some(claims) => {
+                out.push_str(&serde_json::to_string(claims).unwrap_or_else(|_| "null".into()))
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(if self.revoked {
+            ",\"revoked\":true"
+        } else {
+            ",\"revoked\":false"
+        });
+        out.push_str(",\"revocationReason\":");
+        match &self.revocation_reason {
+            Some(reason) => js::push_json_string(out, reason),
+            None => out.push_str("null"),
+        }
+        out.push_str(if self.expired {
+            ",\"expired\":true"
+        } else {
+            ",\"expired\":false"
+        });
+        out.push_str(",\"expiration\":");
+        match self.expiration {
+            Some(ms) => push_i64(out, ms),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"createdAt\":");
+        push_i64(out, self.created_at);
+        out.push_str(",\"updatedAt\":");
+        push_i64(out, self.updated_at);
         if let Some(token) = &self.token {
             out.push_str(",\"token\":");
             js::push_json_string(out, token);
         }
-        out.push_str(",\"updatedAt\":");
-        push_i64(out, self.updated_at);
         out.push('}');
     }
 }
@@ -158,11 +159,11 @@ mod tests {
             updated_at: i64::MAX,
             token: Some("mt_secret".into()),
         };
+        // In the order of the reference's `M2MToken` constructor (`json!` keeps it: preserve_order).
         let expected = json!({
-            "claims": claims, "createdAt": 0, "expiration": -1_666_648_550_000i64, "expired": true,
-            "id": "mt_\"x\\\n", "revocationReason": "why\u{0}\u{1f}", "revoked": true,
-            "scopes": ["a", "", "\t\u{8}\u{c}\r"], "subject": "mch_é\u{2028}", "token": "mt_secret",
-            "updatedAt": i64::MAX,
+            "id": "mt_\"x\\\n", "subject": "mch_é\u{2028}", "scopes": ["a", "", "\t\u{8}\u{c}\r"],
+            "claims": claims, "revoked": true, "revocationReason": "why\u{0}\u{1f}", "expired": true,
+            "expiration": -1_666_648_550_000i64, "createdAt": 0, "updatedAt": i64::MAX, "token": "mt_secret",
         });
         assert_eq!(full.to_public_json_text(), expected.to_string());
         let empty = M2mToken {
@@ -179,8 +180,8 @@ mod tests {
             token: None,
         };
         let expected_empty = json!({
-            "claims": null, "createdAt": i64::MIN, "expiration": null, "expired": false, "id": "",
-            "revocationReason": null, "revoked": false, "scopes": [], "subject": "", "updatedAt": 9,
+            "id": "", "subject": "", "scopes": [], "claims": null, "revoked": false, "revocationReason": null,
+            "expired": false, "expiration": null, "createdAt": i64::MIN, "updatedAt": 9,
         });
         assert_eq!(empty.to_public_json_text(), expected_empty.to_string());
         let page = M2mTokenPage {

@@ -103,7 +103,7 @@ impl VerifiedToken {
             },
             Some(_) => return Err(errors::invalid_scopes()),
         };
-        // Inserted one by one: collecting into a map would link a stable sort for nothing (these come sorted).
+        // In the payload's order, as the reference's `fromJwtPayload` copies them.
         let mut claims = Map::new();
         for (k, v) in p {
             if !RESERVED_CLAIMS.contains(&k.as_str()) {
