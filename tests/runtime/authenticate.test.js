@@ -34,6 +34,27 @@ export async function register(test, lib, ctx) {
     assert.equal(auth.machineId, null);
   };
 
+  test('per-call keys are checked like client keys: a TypeError naming the option, never the key, and no request', async () => {
+    const token = (await mint(sender, { secondsUntilExpiration: 600 })).token;
+    const cases = [
+      [{ secretKey: 'sk_LEAK\r\nME' }, 'secretKey'],
+      [{ machineSecretKey: 'ak_LEAK\u00e9ME' }, 'machineSecretKey'],
+      [{ machineSecretKey: 'ak_LEAK ME' }, 'machineSecretKey'],
+      [{ secretKey: 42 }, 'secretKey'],
+      [{ jwtKey: { pem: 'LEAK' } }, 'jwtKey'],
+    ];
+    const log = await bapi.requestsDuring(async () => {
+      for (const [keys, named] of cases) {
+        await assert.rejects(server.authenticateRequest(req(`Bearer ${token}`), { ...m2m, ...keys }), (e) => {
+          assert.ok(e instanceof TypeError, `${named}: a TypeError, got ${e}`);
+          assert.ok(e.message.startsWith(named), e.message);
+          assert.ok(!e.message.includes('LEAK') && !String(e.stack).includes('LEAK'), 'the key is not quoted');
+        });
+      }
+    });
+    assert.equal(log.length, 0, 'no request was made');
+  });
+
   test('§7.C 135, §7.B 128: no token, bearer in lower case, and a double space', async () => {
     signedOut(await server.authenticateRequest(req(undefined), m2m), 'm2m_token', 'No token in header', '');
     signedOut(await server.authenticateRequest(req('bearer mt_abc'), m2m), 'm2m_token', 'No token in header', '');

@@ -11,6 +11,7 @@ use crate::config::{ClientConfig, Secret};
 use crate::error::{Error, VerificationError, VerificationErrorCode};
 use crate::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use crate::machine::{decode_jwt, is_jwt_format, is_machine_token, machine_token_type, TokenType};
+use crate::params::optional_key;
 use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 use crate::verify::Route;
@@ -197,18 +198,19 @@ fn with_call_keys(
     for (name, slot) in [
         ("secretKey", &mut config.secret_key),
         ("machineSecretKey", &mut config.machine_secret_key),
-        ("jwtKey", &mut config.jwt_key),
     ] {
-        match options.get(name) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s.is_empty() => {}
-            Some(Value::String(s)) => *slot = Some(Secret::new(s.clone())),
-            Some(_) => {
-                return Err(Error::invalid_argument(
-                    [name, " must be a string"].concat(),
-                ))
+        if let Some(key) = options.get(name) {
+            if let Some(key) = optional_key(name, key)? {
+                *slot = Some(key);
             }
         }
+    }
+    // A public key text (PEM or JSON, line breaks expected) that never goes into a header.
+    match options.get("jwtKey") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s.is_empty() => {}
+        Some(Value::String(s)) => config.jwt_key = Some(Secret::new(s.clone())),
+        Some(_) => return Err(Error::invalid_argument("jwtKey must be a string")),
     }
     Ok(config)
 }
@@ -462,6 +464,33 @@ mod tests {
         assert_eq!(token_from_header(Some("bearer mt_abc")), None);
         assert_eq!(token_from_header(Some("Basic abc")), None);
         assert_eq!(token_from_header(Some("Bearer  mt_abc")), Some("Bearer"));
+    }
+
+    #[test]
+    fn per_call_keys_are_checked_like_client_keys_and_never_quoted() {
+        let config = ClientConfig::default();
+        for (options, named) in [
+            (json!({"secretKey": "sk_LEAK\r\nME"}), "secretKey"),
+            (
+                json!({"machineSecretKey": "ak_LEAK\u{e9}ME"}),
+                "machineSecretKey",
+            ),
+            (json!({"secretKey": "sk LEAKME"}), "secretKey"),
+            (json!({"machineSecretKey": 7}), "machineSecretKey"),
+            (json!({"jwtKey": ["LEAKME"]}), "jwtKey"),
+        ] {
+            let Err(error @ Error::InvalidArgument { .. }) =
+                check_request(&config, Some("Bearer mt_x"), &options)
+            else {
+                panic!("{options} was accepted");
+            };
+            let message = error.message();
+            assert!(message.starts_with(named), "{message}");
+            assert!(!message.contains("LEAK"), "{message}");
+        }
+        // A PEM's line breaks are fine: `jwtKey` never goes into a header.
+        let pem = json!({"jwtKey": "-----BEGIN PUBLIC KEY-----\nMII\n-----END PUBLIC KEY-----\n"});
+        assert!(check_request(&config, Some("Bearer mt_x"), &pem).is_ok());
     }
 
     #[test]

@@ -102,8 +102,9 @@ pub fn check_key_chars(name: &str, key: &str) -> Result<(), Error> {
     }
 }
 
-/// An optional key parameter: a string (`''` counts as absent) or `null`.
-fn optional_key(name: &str, v: &Value) -> Result<Option<Secret>, Error> {
+/// An optional secret key parameter: a string (`''` counts as absent) or `null`, checked as a header value by
+/// [`check_key_chars`]. Every per-call key goes through it, as every client key goes through the same check.
+pub(crate) fn optional_key(name: &str, v: &Value) -> Result<Option<Secret>, Error> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s.is_empty() => Ok(None),
