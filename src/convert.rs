@@ -151,7 +151,7 @@ fn walk(
         }
         let item = Reflect::get(value, &key)
             .map_err(|_| WalkError::new(UNREADABLE).at([".", &name].concat()))?;
-        if item.is_undefined() {
+        if item.is_undefined() || (depth == 0 && non_finite_means_unset(&name, &item)) {
             continue;
         }
         let converted =
@@ -159,6 +159,12 @@ fn walk(
         out.insert(name, converted);
     }
     Ok(Value::Object(out))
+}
+
+/// `clockSkewInMs: NaN` and the like: the core reads the option as not given (its default), as the reference does.
+fn non_finite_means_unset(name: &str, item: &JsValue) -> bool {
+    clerk_m2m_core::jwt::NON_FINITE_MEANS_UNSET.contains(&name)
+        && item.as_f64().is_some_and(|n| !n.is_finite())
 }
 
 fn number(n: f64) -> Option<Value> {
@@ -381,6 +387,19 @@ mod tests {
             let e = js_to_json(&js(source), "params").err().map(message);
             assert_eq!(e.as_deref(), Some(expected), "{source}");
         }
+        // A non-finite `clockSkewInMs` is left out (the core's default applies); deeper down it is an error.
+        for skew in ["NaN", "Infinity", "-Infinity"] {
+            let v = js_to_json(
+                &js(&["{ clockSkewInMs: ", skew, ", token: 't' }"].concat()),
+                "p",
+            );
+            assert_eq!(v.ok(), Some(serde_json::json!({ "token": "t" })), "{skew}");
+        }
+        let nested = js_to_json(&js("{ claims: { clockSkewInMs: NaN } }"), "params").err();
+        assert_eq!(
+            nested.map(message).as_deref(),
+            Some("params.claims.clockSkewInMs must be a finite number")
+        );
         // Holes read as `undefined`, which JSON writes as null in arrays.
         let sparse = js_to_json(&js("{ a: [1, , 3] }"), "params").ok();
         assert_eq!(sparse, Some(serde_json::json!({ "a": [1, null, 3] })));

@@ -117,6 +117,26 @@ export async function register(test, lib, ctx) {
     await rejectsWith(localVerifier.m2m.verify({ token: justExpired, clockSkewInMs: 0 }), 'token-verification-failed', /JWT is expired/);
   });
 
+  test('§7.A 95: clockSkewInMs NaN and ±Infinity mean 5000 (per call and per client); a negative skew is stricter', async () => {
+    const expiredBy = async (s) => rs256.sign(header, payload({ exp: now() - s }));
+    const [oneSecond, aMinute, anHour] = [await expiredBy(1), await expiredBy(60), await expiredBy(3600)];
+    for (const clockSkewInMs of [NaN, Infinity, -Infinity]) {
+      assert.equal((await localVerifier.m2m.verify({ token: oneSecond, clockSkewInMs })).subject, 'mch_2vYVtestTESTtestTESTtestTESTtest', `${clockSkewInMs}: 1 s passes`);
+      await rejectsWith(localVerifier.m2m.verify({ token: aMinute, clockSkewInMs }), 'token-verification-failed', /JWT is expired/);
+      await rejectsWith(localVerifier.m2m.verify({ token: anHour, clockSkewInMs }), 'token-verification-failed', /JWT is expired/);
+      const client = createClerkClient({ jwtKey: JSON.stringify(rs256.jwk), apiUrl: 'http://127.0.0.1:9', clockSkewInMs });
+      assert.equal((await client.m2m.verify({ token: oneSecond })).expired, false, `client ${clockSkewInMs}: 1 s passes`);
+      await rejectsWith(client.m2m.verify({ token: aMinute }), 'token-verification-failed', /JWT is expired/);
+    }
+    const stillValid = await rs256.sign(header, payload({ exp: now() + 5 }));
+    await rejectsWith(localVerifier.m2m.verify({ token: stillValid, clockSkewInMs: -10_000 }), 'token-verification-failed', /JWT is expired/);
+    assert.equal((await localVerifier.m2m.verify({ token: stillValid, clockSkewInMs: -1_000 })).expired, false);
+    await assert.rejects(localVerifier.m2m.verify({ token: stillValid, clockSkewInMs: '5000' }), (e) => {
+      assert.ok(e instanceof TypeError, `a string is a TypeError, got ${e}`);
+      assert.match(e.message, /clockSkewInMs/);
+    });
+  });
+
   test('E2: neither jwtKey nor secretKey (a machine key is no use for JWTs)', async () => {
     const machineOnly = createClerkClient({ apiUrl, machineSecretKey: receiver.secretKey });
     const minted = await senderClient.m2m.createToken({ tokenFormat: 'jwt', secondsUntilExpiration: 600 });

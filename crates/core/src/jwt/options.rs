@@ -82,7 +82,13 @@ fn duration(map: &Map<String, Value>, key: &str, min: u64, max: u64) -> Result<O
     }
 }
 
-/// `clockSkewInMs`: a number (non-finite values mean the default, as upstream); other types are refused.
+/// The options where a non-finite number (`NaN`, `±Infinity`, which JSON cannot hold) means "not given", as the
+/// reference's `clockSkewInMs` falls back to 5000 for them (§4.3). A binding converting JS values drops such a
+/// top-level key instead of refusing it; anywhere else a non-finite number is a `TypeError`.
+pub const NON_FINITE_MEANS_UNSET: [&str; 1] = ["clockSkewInMs"];
+
+/// `clockSkewInMs`: any finite number, negative ones included (they make the checks stricter), as upstream;
+/// other types are refused.
 fn clock_skew(map: &Map<String, Value>) -> Result<Option<f64>, Error> {
     match map.get("clockSkewInMs") {
         None | Some(Value::Null) => Ok(None),
