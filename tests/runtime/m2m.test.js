@@ -333,6 +333,43 @@ export async function register(test, lib, ctx) {
     });
   });
 
+  test('an explicit key brings its pair: ambient CLERK_MACHINE_SECRET_KEY does not act for an explicit secretKey', async () => {
+    const token = await senderClient.m2m.createToken({ secondsUntilExpiration: 600 });
+    // A server holding both secrets in its env; the caller passes the instance key (seed 002, "instance secret").
+    const env = { CLERK_API_URL: apiUrl, CLERK_SECRET_KEY: 'sk_test_not_this_one', CLERK_MACHINE_SECRET_KEY: loner.secretKey };
+    const explicitInstance = createClerkClient({ secretKey: bapi.secretKey, env });
+    const explicitMachine = createClerkClient({ machineSecretKey: receiver.secretKey, env });
+    const fromEnv = createClerkClient({ env });
+    const log = await bapi.requestsDuring(async () => {
+      assert.equal((await explicitInstance.m2m.verify({ token: token.token })).id, token.id);
+      assert.equal((await explicitMachine.m2m.verify({ token: token.token })).id, token.id);
+      await fromEnv.m2m.verify({ token: token.token }).catch(() => {});
+      // Per call, a machine key still wins over the client's.
+      await explicitInstance.m2m.verify({ token: token.token, machineSecretKey: receiver.secretKey });
+    });
+    assert.deepEqual(log.map((r) => r.headers.authorization), [
+      `Bearer ${bapi.secretKey}`, `Bearer ${receiver.secretKey}`, `Bearer ${loner.secretKey}`, `Bearer ${receiver.secretKey}`,
+    ]);
+  });
+
+  test('key order: the caller\'s in request bodies, the response\'s and the reference\'s in results', async () => {
+    const claims = { role: 'service', nested_key: { z: 1, a: [{ y: true, b: null }] }, aa: 0, '10': 'x', '2': 'y' };
+    const log = await bapi.requestsDuring(async () => {
+      const t = await senderClient.m2m.createToken({ claims, tokenFormat: 'jwt', secondsUntilExpiration: 600 });
+      // JSON.parse puts integer-like keys first, in JS and here alike.
+      assert.equal(JSON.stringify(t.claims), JSON.stringify(claims));
+      assert.deepEqual(Object.keys(t), ['id', 'subject', 'scopes', 'claims', 'revoked', 'revocationReason', 'expired', 'expiration',
+        'createdAt', 'updatedAt', 'token']);
+      // A JWKS cache scope of its own (scopes are keyed by the apiUrl text; the jwt suite counts its JWKS requests
+      // on `apiUrl` and on its `localhost` spelling).
+      const verifier = createClerkClient({ apiUrl: `${apiUrl}/`, secretKey: bapi.secretKey });
+      const verified = await verifier.m2m.verify({ token: t.token });
+      assert.equal(JSON.stringify(Object.keys(verified.claims).filter((k) => k in claims)), JSON.stringify(Object.keys(claims)));
+    });
+    assert.equal(log[0].body, JSON.stringify({ seconds_until_expiration: 600, claims, token_format: 'jwt' }));
+    assert.deepEqual(log.map((r) => `${r.method} ${r.path}`), ['POST /m2m_tokens', 'GET /v1/jwks']);
+  });
+
   test('configuration: env object, bad apiUrl, and no secret over plain http to a remote host', async () => {
     // A Worker's env also holds bindings that are not data (KV namespaces, service bindings): only CLERK_* is read.
     const fromEnv = createClerkClient({ env: { CLERK_API_URL: apiUrl, CLERK_MACHINE_SECRET_KEY: sender.secretKey, KV: new Map(), SERVICE: { fetch() {} } } });
