@@ -33,6 +33,13 @@ pub(crate) enum FaultKind {
     TruncatedJson,
     /// Status 200, `application/json`, a body that is not JSON. The request is not processed.
     InvalidJson,
+    /// That status, `application/json`, and exactly `body` (any JSON value, e.g. a JWKS without keys). The
+    /// request is not processed.
+    Json {
+        #[serde(default = "default_json_status")]
+        status: u16,
+        body: Value,
+    },
     /// Waits, then serves normally.
     Latency { ms: u64 },
     /// Never answers (until the server shuts down; then the connection is closed).
@@ -49,6 +56,10 @@ fn default_retry_after() -> u64 {
 
 fn default_html_status() -> u16 {
     502
+}
+
+fn default_json_status() -> u16 {
+    200
 }
 
 /// `POST /__admin/faults` body.
@@ -98,6 +109,14 @@ impl FaultRequest {
             }
             FaultKind::Html { status } if !(200..=599).contains(status) => {
                 return Err("fault.status must be between 200 and 599".into());
+            }
+            FaultKind::Json { status, .. } => {
+                if !(200..=599).contains(status) {
+                    return Err("fault.status must be between 200 and 599".into());
+                }
+                if matches!(status, 204 | 205 | 304) {
+                    return Err("fault.status must allow a body (not 204, 205 or 304)".into());
+                }
             }
             FaultKind::ContentType { content_type }
                 if hyper::header::HeaderValue::from_str(content_type).is_err() =>

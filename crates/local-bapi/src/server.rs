@@ -320,6 +320,7 @@ async fn handle(state: &State, conn: &Connection, req: Request<Incoming>) -> Res
         Some(FaultKind::InvalidJson) => {
             return Reply::json_bytes(StatusCode::OK, b"{invalid json".to_vec()).into_response(None)
         }
+        Some(FaultKind::Json { status, body }) => return json_fault(*status, body),
         Some(FaultKind::Hang) => {
             state.shutting_down().await;
             conn.kill.notify_one();
@@ -367,6 +368,11 @@ fn status_fault(status: u16, errors: Option<&serde_json::Value>) -> Response<Bod
         }])),
     };
     Reply::json_bytes(status, body).into_response(None)
+}
+
+fn json_fault(status: u16, body: &serde_json::Value) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    Reply::json(status, body).into_response(None)
 }
 
 fn rate_limited(retry_after: u64) -> Response<Body> {

@@ -137,6 +137,75 @@ async fn body_faults() {
 }
 
 #[tokio::test]
+async fn json_fault() {
+    let s = Bapi::start(1).await;
+    // A well-formed JWKS without keys (what a JWKS emptied by rotation looks like).
+    fault(
+        &s,
+        json!({"route": "jwks", "count": 2, "fault": {"kind": "json", "status": 200, "body": {"keys": []}}}),
+    )
+    .await;
+    let listed = s.admin("GET", "/faults", json!({})).await.json();
+    assert_eq!(
+        listed["faults"][0]["fault"],
+        json!({"kind": "json", "status": 200, "body": {"keys": []}})
+    );
+    let res = s.call("GET", "/v1/jwks", Some(s.sk()), None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.text(), r#"{"keys":[]}"#);
+    // Applied before authentication, like every fault.
+    let res = s.call("GET", "/jwks", None, None).await;
+    assert_eq!((res.status, res.text().as_str()), (200, r#"{"keys":[]}"#));
+    assert_eq!(
+        s.jwks().await["keys"][0]["kid"],
+        s.info.kid.as_str(),
+        "count 2: used up"
+    );
+
+    // Any status and JSON value, keys in the given order; the request is not processed.
+    let body = json!({"z": 1, "a": [true, null, "x"], "m": {"k": 2.5}});
+    fault(
+        &s,
+        json!({"route": "create", "count": 1, "fault": {"kind": "json", "status": 503, "body": body}}),
+    )
+    .await;
+    let res = s
+        .call("POST", "/m2m_tokens", Some(s.key(0)), Some("{}"))
+        .await;
+    assert_eq!(res.status, 503);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.text(), r#"{"z":1,"a":[true,null,"x"],"m":{"k":2.5}}"#);
+    let listed = s.list(s.sk(), &format!("subject={}", s.id(0))).await.json();
+    assert_eq!(listed["total_count"], 0, "nothing was created");
+
+    // `status` defaults to 200; `null` is a JSON body too.
+    fault(
+        &s,
+        json!({"route": "verify", "count": 1, "fault": {"kind": "json", "body": null}}),
+    )
+    .await;
+    let res = s.verify(s.sk(), "mt_x").await;
+    assert_eq!((res.status, res.text().as_str()), (200, "null"));
+    assert_eq!(res.header("content-type"), Some("application/json"));
+
+    for bad in [
+        json!({"route": "jwks", "fault": {"kind": "json"}}),
+        json!({"route": "jwks", "fault": {"kind": "json", "status": 42, "body": {}}}),
+        json!({"route": "jwks", "fault": {"kind": "json", "status": 204, "body": {}}}),
+        json!({"route": "jwks", "fault": {"kind": "json", "body": {}, "headers": {}}}),
+    ] {
+        let res = s.admin("POST", "/faults", bad.clone()).await;
+        assert_eq!(res.status, 400, "{bad}: {}", res.text());
+        assert!(res.json()["error"].is_string());
+    }
+    assert!(s.admin("GET", "/faults", json!({})).await.json()["faults"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
 async fn timing_faults() {
     let s = Bapi::start(1).await;
     fault(
