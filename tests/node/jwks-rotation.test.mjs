@@ -15,14 +15,13 @@
 // directory, as a user gets it; point it at another build's pkg/ to run these scenarios against that build.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root } from './context.mjs';
 import { ownBapi } from './reliability-bapi.mjs';
 import { runScenario } from './jwks-rotation-scenarios.mjs';
+import { bundleWorker, installPacked, startWorker } from './packed.mjs';
 
 const pkgDir = process.env.JWKS_ROTATION_PKG || join(root, 'pkg');
 const compatibilityDate = '2026-04-01';
@@ -46,12 +45,8 @@ const signedOut = (message, jwks) => ({
 
 let bapi, dir, mf, nodeClient;
 before(async () => {
-  assert.ok(existsSync(join(pkgDir, 'package.json')), `${pkgDir} has no package.json: run scripts/build first`);
   bapi = await ownBapi(41);
-  dir = mkdtempSync(join(tmpdir(), 'clerk-m2m-jwks-rotation-'));
-  const tgz = execFileSync('npm', ['pack', pkgDir, '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'jwks-rotation', private: true, type: 'module', dependencies: { 'clerk-m2m-edge': `file:./${tgz}` } }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+  dir = installPacked('clerk-m2m-jwks-rotation-', pkgDir);
 
   // Node: the installed package, through its `node` export condition.
   writeFileSync(join(dir, 'node-entry.mjs'), "export { createClerkClient } from 'clerk-m2m-edge';\n");
@@ -76,31 +71,8 @@ before(async () => {
     '};',
     '',
   ].join('\n'));
-  const wasmModule = {
-    name: 'wasm-module',
-    setup(b) {
-      b.onResolve({ filter: /\.wasm$/ }, (args) => {
-        const source = join(args.resolveDir, args.path);
-        copyFileSync(source, join(out, basename(source)));
-        return { path: `./${basename(source)}`, external: true };
-      });
-    },
-  };
-  const { build } = await import(`${root}/node_modules/esbuild/lib/main.js`);
-  const result = await build({
-    entryPoints: [join(dir, 'worker.mjs')], bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker'],
-    outfile: join(out, 'index.js'), nodePaths: [join(dir, 'node_modules')], plugins: [wasmModule], metafile: true, logLevel: 'silent',
-  });
-  const inputs = Object.keys(result.metafile.inputs);
-  assert.ok(inputs.some((p) => p.endsWith('node_modules/clerk-m2m-edge/workerd.js')), `the workerd condition selects workerd.js: ${inputs.join(', ')}`);
-  assert.ok(!inputs.some((p) => /clerk-m2m-edge\/(node\.(cjs|mjs)|index\.js)$/.test(p)), 'no other entry is bundled');
-  const { Miniflare } = await import(`${root}/node_modules/miniflare/dist/src/index.js`);
-  mf = new Miniflare({
-    modules: true, scriptPath: join(out, 'index.js'), modulesRoot: out,
-    modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate,
-  });
-  await mf.ready;
+  await bundleWorker(join(dir, 'worker.mjs'), out, { nodePaths: [join(dir, 'node_modules')] });
+  mf = await startWorker(out, { compatibilityDate });
 });
 after(async () => {
   await mf?.dispose();

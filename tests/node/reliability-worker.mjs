@@ -7,11 +7,11 @@
 // glue (node_modules/clerk-m2m-edge/web/clerk_m2m_edge.js) by path; esbuild bundles it once, so it is the instance
 // the package initialised, and its internal `wasmMemory()` export is that instance's `WebAssembly.Memory`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './context.mjs';
+import { installPacked } from './packed.mjs';
 
 const COMPAT_DATE = '2026-04-01';
 
@@ -92,12 +92,8 @@ export default {
 
 /** Packs pkg/, installs it into a temporary Worker project (offline) and bundles it with wrangler. */
 export function bundleSoakWorker() {
-  if (!existsSync(join(root, 'pkg/package.json'))) throw new Error('pkg/ is missing: run scripts/build first');
-  const dir = mkdtempSync(join(tmpdir(), 'clerk-m2m-soak-'));
+  const dir = installPacked('clerk-m2m-soak-');
   try {
-    const tgz = execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'soak-worker', private: true, type: 'module', dependencies: { 'clerk-m2m-edge': `file:./${tgz}` } }));
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
     writeFileSync(join(dir, 'worker.js'), WORKER);
     writeFileSync(join(dir, 'wrangler.toml'), `name = "soak"\nmain = "worker.js"\ncompatibility_date = "${COMPAT_DATE}"\n`);
     const outdir = join(dir, 'dist');

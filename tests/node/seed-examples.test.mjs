@@ -36,12 +36,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { admin, localBapi, root } from './context.mjs';
 import { runExample } from './seed-harness.mjs';
+import { bundleWorker, installPacked, startWorker } from './packed.mjs';
 
 const seedsDir = process.env.CLERK_SEEDS_DIR ?? join(root, '../shared/seeds');
 /** The text of seed `NNN_<hash>.txt`. */
@@ -50,7 +50,7 @@ const seed = (prefix) => {
   assert.equal(files.length, 1, `one seed ${prefix}_*.txt in ${seedsDir}`);
   return readFileSync(join(seedsDir, files[0]), 'utf8');
 };
-const { transform, build } = await import(`${root}/node_modules/esbuild/lib/main.js`);
+const { transform } = await import(`${root}/node_modules/esbuild/lib/main.js`);
 const compatibilityDate = '2026-04-01';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -204,10 +204,7 @@ before(async () => {
   } finally {
     if (shared !== undefined) process.env.CLERK_TEST_CONTEXT = shared;
   }
-  dir = mkdtempSync(join(tmpdir(), 'clerk-m2m-seeds-'));
-  const tgz = execFileSync('npm', ['pack', join(root, 'pkg'), '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'seed-examples', private: true, type: 'module', dependencies: { 'clerk-m2m-edge': `file:./${tgz}` } }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+  dir = installPacked('clerk-m2m-seeds-');
 });
 after(async () => {
   if (dir && !process.env.SEED_EXAMPLES_KEEP) rmSync(dir, { recursive: true, force: true });
@@ -633,31 +630,8 @@ runtimeSuite('workerd', async (fx) => {
     '};',
     '',
   ].join('\n'));
-  // As wrangler does: the .wasm import stays a module of its own, which workerd loads precompiled.
-  const wasmModule = {
-    name: 'wasm-module',
-    setup(b) {
-      b.onResolve({ filter: /\.wasm$/ }, (args) => {
-        const source = join(args.resolveDir, args.path);
-        copyFileSync(source, join(out, basename(source)));
-        return { path: `./${basename(source)}`, external: true };
-      });
-    },
-  };
-  const result = await build({
-    entryPoints: [join(dir, 'workerd', 'entry.mjs')], bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker'],
-    outfile: join(out, 'index.js'), plugins: [wasmModule], metafile: true, logLevel: 'silent',
-  });
-  const inputs = Object.keys(result.metafile.inputs);
-  assert.ok(inputs.some((p) => p.endsWith('node_modules/clerk-m2m-edge/workerd.js')), `the workerd export condition selects workerd.js: ${inputs.join(', ')}`);
-  assert.ok(!inputs.some((p) => /clerk-m2m-edge\/(node\.(cjs|mjs)|index\.js)$/.test(p)), 'no other entry is bundled');
-  const { Miniflare } = await import(`${root}/node_modules/miniflare/dist/src/index.js`);
-  const mf = new Miniflare({
-    modules: true, scriptPath: join(out, 'index.js'), modulesRoot: out,
-    modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate, compatibilityFlags: ['nodejs_compat', 'nodejs_compat_populate_process_env'],
-    bindings: fx.env,
-  });
+  await bundleWorker(join(dir, 'workerd', 'entry.mjs'), out);
+  const mf = await startWorker(out, { compatibilityDate, compatibilityFlags: ['nodejs_compat', 'nodejs_compat_populate_process_env'], bindings: fx.env });
   return {
     run: async (key, { authorization }) => {
       const res = await mf.dispatchFetch('http://seed.test/', { method: 'POST', body: JSON.stringify({ key, authorization }) });
