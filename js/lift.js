@@ -10,7 +10,8 @@ export function liftError(e, signal) {
   if (e.kind === 'TypeError') return new TypeError(e.message);
   const Class = classes[e.kind];
   if (!Class) return e;
-  const lifted = new Class(e.message, e);
+  // A network failure carries the runtime's own error (never a key) as `cause`.
+  const lifted = new Class(e.message, e, e.cause === undefined ? undefined : { cause: e.cause });
   if (Class === ClerkAPIResponseError) lifted.errors = (e.errors ?? []).map(liftApiError);
   return lifted;
 }

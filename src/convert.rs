@@ -198,7 +198,14 @@ pub fn error_to_js(error: &Error) -> JsValue {
     set("kind", error.kind().into());
     set("code", error.code().into());
     match error {
-        Error::Api(api) => set_api_fields(api, &set),
+        Error::Api(api) => {
+            set_api_fields(api, &set);
+            if api.network_failure {
+                if let Some(cause) = crate::platform::take_fetch_error() {
+                    set("cause", cause);
+                }
+            }
+        }
         Error::Verification(v) => {
             set("reason", v.reason.into());
             if let Some(action) = v.action {
@@ -425,6 +432,7 @@ mod tests {
             }],
             clerk_trace_id: "trace1".into(),
             retry_after: Some(7),
+            network_failure: false,
         });
         let e = error_to_js(&api);
         let get = |o: &JsValue, k: &str| {

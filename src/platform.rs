@@ -186,7 +186,20 @@ fn request_init(request: &HttpRequest, signal: &JsValue) -> Object {
     init
 }
 
+thread_local! {
+    /// The runtime's error of the last failed fetch: `convert::error_to_js` hands it to JS as the `cause` of the
+    /// network-failure error that the core makes of it. The core turns a transport failure into its error
+    /// within the same poll (a retry's later failure replaces it first), so the last one is this call's.
+    static LAST_FETCH_ERROR: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The runtime's error behind the network failure just reported, once.
+pub fn take_fetch_error() -> Option<JsValue> {
+    LAST_FETCH_ERROR.with(|last| last.borrow_mut().take())
+}
+
 fn network_error(e: &JsValue) -> TransportError {
+    LAST_FETCH_ERROR.with(|last| *last.borrow_mut() = Some(e.clone()));
     let message = Reflect::get(e, &"message".into())
         .ok()
         .and_then(|m| m.as_string())

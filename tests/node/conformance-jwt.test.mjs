@@ -174,6 +174,12 @@ const DEVIATIONS = {
     doc: 'Unknown `kid`: one refetch, then a cooldown of `jwksCooldownMs` (30 s). During the cooldown, unknown kids fail with E4 without a request. The reference refetches on every unknown kid.',
     apply: (o, env) => (env.inCooldown && !o.ok && o.message.startsWith('Unable to find a signing key in JWKS') ? { ...o, requests: [] } : o),
   },
+  'exp-missing-advice': {
+    doc: 'A JWT without `exp` fails with the reference\'s E16 message followed by what to do (mint with `secondsUntilExpiration`).',
+    apply: (o) => (!o.ok && o.message === 'Invalid JWT expiry date claim (exp) undefined. Expected number.'
+      ? { ...o, message: `${o.message} A JWT without \`exp\` never verifies: mint JWT-format tokens with \`secondsUntilExpiration\` (createToken), or give the machine a default token lifetime.` }
+      : o),
+  },
   'jwks-replace': {
     doc: 'A fetched key set replaces the cached one. The reference merges by `kid`, so removed keys kept verifying until the TTL ran out.',
     apply: (o, env) => (env.removedKid && o.ok
@@ -197,7 +203,7 @@ const ALLOWED = {
   encoding: ['strict-utf8-json', 'iat-missing-zero', 'ms-rounding'],
   'json-scalars': ['json-objects-only'],
   large: ['aud-scopes-array'],
-  'claim-types': ['scopes-typed-error', 'aud-scopes-array', 'iat-missing-zero', 'jti-string'],
+  'claim-types': ['scopes-typed-error', 'aud-scopes-array', 'iat-missing-zero', 'jti-string', 'exp-missing-advice'],
   'time-range': ['time-out-of-range', 'ms-rounding'],
   'key-3072': ['key-3072', 'scopes-typed-error', 'iat-missing-zero'],
   audience: ['audience-required', 'aud-scopes-array'],

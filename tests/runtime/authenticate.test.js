@@ -58,7 +58,16 @@ export async function register(test, lib, ctx) {
   test('§7.C 135, §7.B 128: no token, bearer in lower case, and a double space', async () => {
     signedOut(await server.authenticateRequest(req(undefined), m2m), 'm2m_token', 'No token in header', '');
     signedOut(await server.authenticateRequest(req('bearer mt_abc'), m2m), 'm2m_token', 'No token in header', '');
-    signedOut(await server.authenticateRequest(req('Bearer  mt_abc'), m2m), 'm2m_token', 'token-type-mismatch', '');
+    signedOut(await server.authenticateRequest(req('Bearer  mt_abc'), m2m), 'm2m_token', 'token-type-mismatch',
+      "Found a token of type session_token, but acceptsToken is 'm2m_token'. clerk-m2m-edge verifies M2M tokens only.");
+  });
+
+  test('token-type-mismatch says what was found and how to accept it (the reference leaves the message empty)', async () => {
+    const t = await mint(sender);
+    // Clerk's default is session_token, and stays so: an M2M handler must say acceptsToken: 'm2m_token'.
+    signedOut(await server.authenticateRequest(req(`Bearer ${t.token}`)), 'session_token', 'token-type-mismatch',
+      "Found a token of type m2m_token, but acceptsToken is 'session_token' (the default when it is not given). "
+      + "Pass acceptsToken: 'm2m_token' (or include it in the list, or 'any') to accept it.");
   });
 
   test('§7.C 138, §7.B 125: a scoped sender\'s opaque token signs in', async () => {
@@ -129,14 +138,16 @@ export async function register(test, lib, ctx) {
   });
 
   test('§7.A 59–63, §7.C 140: token types and acceptsToken arrays', async () => {
-    signedOut(await server.authenticateRequest(req('Bearer oat_abc'), m2m), 'm2m_token', 'token-type-mismatch', '');
-    signedOut(await server.authenticateRequest(req('Bearer ak_test_mismatch'), m2m), 'm2m_token', 'token-type-mismatch', '');
-    signedOut(await server.authenticateRequest(req('Bearer session.jwt.value'), m2m), 'm2m_token', 'token-type-mismatch', '');
+    const found = (type) => `Found a token of type ${type}, but acceptsToken is 'm2m_token'. clerk-m2m-edge verifies M2M tokens only.`;
+    signedOut(await server.authenticateRequest(req('Bearer oat_abc'), m2m), 'm2m_token', 'token-type-mismatch', found('oauth_token'));
+    signedOut(await server.authenticateRequest(req('Bearer ak_test_mismatch'), m2m), 'm2m_token', 'token-type-mismatch', found('api_key'));
+    signedOut(await server.authenticateRequest(req('Bearer session.jwt.value'), m2m), 'm2m_token', 'token-type-mismatch', found('session_token'));
     const t = await mint(sender);
     assert.equal((await server.authenticateRequest(req(`Bearer ${t.token}`), { acceptsToken: 'any' })).status, 'signed-in');
     assert.equal((await server.authenticateRequest(req(`Bearer ${t.token}`), { acceptsToken: ['session_token', 'm2m_token'] })).status, 'signed-in');
     const mismatch = await server.authenticateRequest(req(`Bearer ${t.token}`), { acceptsToken: ['api_key', 'oauth_token'] });
-    signedOut(mismatch, null, 'token-type-mismatch', '');
+    signedOut(mismatch, null, 'token-type-mismatch', "Found a token of type m2m_token, but acceptsToken is ['api_key', 'oauth_token']. "
+      + "Pass acceptsToken: 'm2m_token' (or include it in the list, or 'any') to accept it.");
     assert.equal(mismatch.toAuth().tokenType, null);
     await assert.rejects(server.authenticateRequest(req(`Bearer ${t.token}`), { acceptsToken: 'machine_token' }), (e) => assert.ok(e instanceof TypeError));
   });

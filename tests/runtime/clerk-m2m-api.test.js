@@ -164,7 +164,9 @@ export async function register(test, lib, ctx) {
   const assertVerificationError = (code, message) => (e) => {
     assert.ok(e instanceof MachineTokenVerificationError, `expected MachineTokenVerificationError, got ${e}`);
     assert.equal(e.code, code, 'code');
-    assert.equal(e.message, message, 'message');
+    // A RegExp where this package adds what to do after the reference's message (docs/compat.md).
+    if (message instanceof RegExp) assert.match(e.message, message);
+    else assert.equal(e.message, message, 'message');
   };
 
   // describe('create')
@@ -367,7 +369,7 @@ export async function register(test, lib, ctx) {
   each('verify — JWT format', 'throws when no secretKey or jwtKey is provided', VERIFY, async (verify) => {
     const { api, client } = setup({});
     const jwt = await signer.sign(m2mJwtPayload());
-    await assert.rejects(verify(client, { token: jwt }), assertVerificationError('token-verification-failed', 'Failed to resolve JWK during verification.'));
+    await assert.rejects(verify(client, { token: jwt }), assertVerificationError('token-verification-failed', /^Failed to resolve JWK during verification\./));
     assert.equal(api.requests.length, 0, 'no request without a key source');
   });
 

@@ -98,7 +98,9 @@ export async function register(test, lib, ctx) {
     const tampered = good.slice(0, -6) + (good.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
     await rejectsWith(localVerifier.m2m.verify({ token: tampered }), 'token-verification-failed', 'JWT signature is invalid.');
     await rejectsWith(localVerifier.m2m.verify({ token: await t(header, payload({ exp: String(now() + 60) })) }), 'token-verification-failed', /^Invalid JWT expiry date claim \(exp\) ".*"\. Expected number\.$/);
-    await rejectsWith(localVerifier.m2m.verify({ token: await t(header, payload({ exp: undefined })) }), 'token-verification-failed', 'Invalid JWT expiry date claim (exp) undefined. Expected number.');
+    // The reference's E16, and what to do about it (docs/compat.md).
+    await rejectsWith(localVerifier.m2m.verify({ token: await t(header, payload({ exp: undefined })) }), 'token-verification-failed',
+      /^Invalid JWT expiry date claim \(exp\) undefined\. Expected number\. A JWT without `exp` never verifies: mint JWT-format tokens with `secondsUntilExpiration`/);
     await rejectsWith(localVerifier.m2m.verify({ token: await t(header, payload({ exp: now() - 10 })) }), 'token-verification-failed', /^JWT is expired\. Expiry date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT, Current date: .* GMT\.$/);
     assert.equal((await localVerifier.m2m.verify({ token: await t(header, payload({ exp: now() - 3 })) })).expired, false, 'within the 5 s skew');
     await rejectsWith(localVerifier.m2m.verify({ token: await t(header, payload({ nbf: now() + 60 })) }), 'token-verification-failed', /^JWT cannot be used prior to not before date claim \(nbf\)\./);
@@ -142,7 +144,8 @@ export async function register(test, lib, ctx) {
     const minted = await senderClient.m2m.createToken({ tokenFormat: 'jwt', secondsUntilExpiration: 600 });
     await assert.rejects(machineOnly.m2m.verify({ token: minted.token }), (e) => {
       assert.equal(e.code, 'token-verification-failed');
-      assert.equal(e.message, 'Failed to resolve JWK during verification.');
+      // The reference's E2, and the fix: the instance secretKey or jwtKey (docs/compat.md).
+      assert.match(e.message, /^Failed to resolve JWK during verification\. JWT-format M2M tokens are verified with the instance's public keys: give the client the instance secretKey \(CLERK_SECRET_KEY, for the JWKS\) or jwtKey \(CLERK_JWT_KEY\)/);
       assert.equal(e.action, 'Set the CLERK_JWT_KEY environment variable.');
     });
   });

@@ -325,12 +325,18 @@ export async function register(test, lib, ctx) {
 
   test('a refused connection is a ClerkAPIResponseError with status undefined', async () => {
     const client = createClerkClient({ apiUrl: 'http://127.0.0.1:9', machineSecretKey: sender.secretKey });
-    await assert.rejects(client.m2m.list({ subject: sender.id }), (e) => {
-      assert.ok(e instanceof ClerkAPIResponseError, `got ${e}`);
-      assert.equal(e.status, undefined);
-      assert.equal(e.errors[0].code, 'unexpected_error');
-      assertNoSecret(e);
-    });
+    for (const call of [() => client.m2m.list({ subject: sender.id }), () => client.m2m.verify({ token: 'mt_opaque' })]) {
+      await assert.rejects(call(), (e) => {
+        assert.ok(e instanceof ClerkAPIResponseError, `got ${e}`);
+        assert.equal(e.status, undefined);
+        assert.equal(e.errors[0].code, 'unexpected_error');
+        // Where it went and what to check; the runtime's own error as `cause`.
+        assert.match(e.message, /^Clerk Backend API request to http:\/\/127\.0\.0\.1:9 failed: .+\. Check apiUrl \(CLERK_API_URL\) and that this runtime can reach that host\.$/);
+        assert.ok(e.cause instanceof Error, `cause: ${e.cause}`);
+        assert.equal(e.errors[0].message, e.cause.message, 'errors[0] has the runtime message, as in the reference');
+        assertNoSecret(e);
+      });
+    }
   });
 
   test('an explicit key brings its pair: ambient CLERK_MACHINE_SECRET_KEY does not act for an explicit secretKey', async () => {

@@ -189,6 +189,44 @@ pub fn token_from_header(header: Option<&str>) -> Option<&str> {
     }
 }
 
+/// What a `token-type-mismatch` found, what `acceptsToken` asked for, and how to accept the token.
+fn type_mismatch_message(accepts: &Accepts, found: &str) -> String {
+    let expected = match accepts {
+        Accepts::One("session_token") => {
+            "'session_token' (the default when it is not given)".to_owned()
+        }
+        Accepts::One(t) => ["'", t, "'"].concat(),
+        Accepts::Some(list) => {
+            let mut text = "[".to_owned();
+            for (i, t) in list.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push('\'');
+                text.push_str(t);
+                text.push('\'');
+            }
+            text.push(']');
+            text
+        }
+        Accepts::Any => "'any'".to_owned(),
+    };
+    let advice = if found == "m2m_token" {
+        " Pass acceptsToken: 'm2m_token' (or include it in the list, or 'any') to accept it."
+    } else {
+        " clerk-m2m-edge verifies M2M tokens only."
+    };
+    [
+        "Found a token of type ",
+        found,
+        ", but acceptsToken is ",
+        &expected,
+        ".",
+        advice,
+    ]
+    .concat()
+}
+
 /// Per-call options that override the client's keys (a truthy per-call value wins, as in the reference).
 fn with_call_keys(
     config: &ClientConfig,
@@ -391,11 +429,12 @@ fn check_request<'a>(
         "session_token"
     };
     if !accepts.accepts(token_type) {
-        // A single requested type names the state; an array mismatch has no type (§5.3).
+        // A single requested type names the state; an array mismatch has no type (§5.3). The reference's message
+        // is empty; this one says what was found and how to accept it.
         return Ok(Checked::Done(RequestState::signed_out(
             requested,
             "token-type-mismatch",
-            "",
+            type_mismatch_message(&accepts, token_type),
         )));
     }
     if token_type != "m2m_token" {

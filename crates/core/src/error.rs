@@ -119,6 +119,8 @@ pub struct ApiResponseError {
     pub clerk_trace_id: String,
     /// Whole seconds from a numeric `Retry-After` header on a non-2xx response.
     pub retry_after: Option<u32>,
+    /// No response arrived (the runtime's fetch failed): a binding attaches the runtime's error as `cause`.
+    pub network_failure: bool,
 }
 
 impl fmt::Display for ApiResponseError {

@@ -42,7 +42,10 @@ fn build_request(
 }
 
 async fn send_once<P: HttpClient>(p: &P, request: HttpRequest) -> Result<HttpResponse, Error> {
-    p.send(request).await.map_err(|e| wire::transport_error(&e))
+    let origin = wire::origin_of(&request.url).to_owned();
+    p.send(request)
+        .await
+        .map_err(|e| wire::transport_error(&e, &origin))
 }
 
 /// `m2m.list(params)`: `GET {apiUrl}/m2m_tokens?subject=…&revoked=…&expired=…&limit=…&offset=…`.
@@ -99,7 +102,8 @@ pub async fn list<P: HttpClient + Clock + Timer>(
                 attempt = attempt.saturating_add(1);
             }
             Decision::Stop => {
-                let response = result.map_err(|e| wire::transport_error(&e))?;
+                let response =
+                    result.map_err(|e| wire::transport_error(&e, wire::origin_of(&request.url)))?;
                 return wire::decode_response(&response, wire::decode_page);
             }
         }

@@ -446,6 +446,7 @@ pub fn error_from_response(response: &HttpResponse) -> ApiResponseError {
         errors,
         clerk_trace_id,
         retry_after: response.header("retry-after").and_then(parse_retry_after),
+        network_failure: false,
     }
 }
 
@@ -472,11 +473,23 @@ fn unexpected(response: &HttpResponse, what: String) -> Error {
         errors: vec![unexpected_entry(what)],
         clerk_trace_id: cf_ray(response),
         retry_after: None,
+        network_failure: false,
     })
 }
 
-/// A request that produced no usable response, as the error the caller sees.
-pub fn transport_error(error: &TransportError) -> Error {
+/// `scheme://host[:port]` of a request URL (every URL here is absolute, built by `http::endpoint_url`): what a
+/// message may name of where a request went. Never a key: `apiUrl` cannot hold credentials.
+pub fn origin_of(url: &str) -> &str {
+    let host_from = url.find("://").map_or(0, |i| i + 3);
+    let end = url
+        .get(host_from..)
+        .and_then(|rest| rest.find(['/', '?', '#']))
+        .map_or(url.len(), |i| host_from + i);
+    url.get(..end).unwrap_or(url)
+}
+
+/// A request to `origin` that produced no usable response, as the error the caller sees.
+pub fn transport_error(error: &TransportError, origin: &str) -> Error {
     match error {
         TransportError::Aborted => Error::Aborted,
         TransportError::Network { message } => {
@@ -486,8 +499,16 @@ pub fn transport_error(error: &TransportError) -> Error {
                 message.as_str()
             };
             Error::Api(ApiResponseError {
-                message: ["Clerk Backend API request failed: ", detail].concat(),
+                message: [
+                    "Clerk Backend API request to ",
+                    origin,
+                    " failed: ",
+                    detail,
+                    ". Check apiUrl (CLERK_API_URL) and that this runtime can reach that host.",
+                ]
+                .concat(),
                 errors: vec![unexpected_entry(detail.to_owned())],
+                network_failure: true,
                 ..ApiResponseError::default()
             })
         }
@@ -556,6 +577,16 @@ fn response_json(response: &HttpResponse) -> Result<Value, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_of_keeps_scheme_host_and_port_only() {
+        assert_eq!(
+            origin_of("https://x.test:8080/bapi/m2m_tokens?subject=a#f"),
+            "https://x.test:8080"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:9"), "http://127.0.0.1:9");
+        assert_eq!(origin_of("https://[::1]:1/v1/jwks"), "https://[::1]:1");
+    }
 
     #[test]
     fn reason_phrases() {

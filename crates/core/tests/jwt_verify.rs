@@ -105,7 +105,9 @@ fn b_122_a_machine_key_only_client_cannot_verify_jwts() {
     let e = call(&fake, &config, &JwtOptions::default(), json!({"token": t})).unwrap_err();
     match e {
         Error::Verification(v) => {
-            assert_eq!(v.message, "Failed to resolve JWK during verification.");
+            assert!(v
+                .message
+                .starts_with("Failed to resolve JWK during verification. JWT-format"));
             assert_eq!(
                 v.action,
                 Some("Set the CLERK_JWT_KEY environment variable.")

@@ -1197,7 +1197,16 @@ fn b116_network_failure() {
     assert_eq!(e.status, None);
     assert_eq!(e.status_text, "");
     assert_eq!(e.clerk_trace_id, "");
-    assert_eq!(e.message, "Clerk Backend API request failed: fetch failed");
+    // Where the request went (the origin only) and what to check; the runtime's message as the reference has it.
+    assert_eq!(
+        e.message,
+        "Clerk Backend API request to https://api.clerk.test failed: fetch failed. Check apiUrl (CLERK_API_URL) \
+         and that this runtime can reach that host."
+    );
+    assert!(
+        e.network_failure,
+        "a binding attaches the runtime's error as `cause`"
+    );
     assert_eq!(
         e.errors,
         vec![ApiError {
@@ -1216,10 +1225,9 @@ fn b116_network_failure() {
         &Value::Null,
     )));
     assert_eq!(e.errors[0].message, "Unexpected error");
-    assert_eq!(
-        e.message,
-        "Clerk Backend API request failed: Unexpected error"
-    );
+    assert!(e
+        .message
+        .starts_with("Clerk Backend API request to https://api.clerk.test failed: Unexpected error. Check apiUrl"));
 }
 
 #[test]

@@ -89,9 +89,10 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), Error>
 /// E16/E17: `exp` is required and must be a number.
 fn check_expiration(exp: Option<&Value>, now: f64, skew: f64) -> Result<(), Error> {
     // jwt-compact's `validate_expiration` accepts `exp == now - skew` (`>`); the reference rejects it (`<=`).
-    let exp_ms = exp
-        .and_then(seconds_to_ms)
-        .ok_or_else(|| errors::time_claim_not_number(TimeClaim::Exp, exp))?;
+    let exp_ms = exp.and_then(seconds_to_ms).ok_or_else(|| match exp {
+        None => errors::exp_missing(),
+        Some(_) => errors::time_claim_not_number(TimeClaim::Exp, exp),
+    })?;
     if exp_ms <= now - skew {
         return Err(errors::expired(exp_ms, now));
     }
@@ -232,7 +233,7 @@ mod tests {
         }
         assert_eq!(
             run(json!({"sub": "s"}), 0.0, &[]).unwrap_err(),
-            "Invalid JWT expiry date claim (exp) undefined. Expected number."
+            "Invalid JWT expiry date claim (exp) undefined. Expected number. A JWT without `exp` never verifies: mint JWT-format tokens with `secondsUntilExpiration` (createToken), or give the machine a default token lifetime."
         );
     }
 

@@ -27,7 +27,9 @@ pub(crate) fn no_key_source() -> Error {
     let mut e = VerificationError::new(
         FAILED,
         "jwk-failed-to-resolve",
-        "Failed to resolve JWK during verification.",
+        "Failed to resolve JWK during verification. JWT-format M2M tokens are verified with the instance's public \
+         keys: give the client the instance secretKey (CLERK_SECRET_KEY, for the JWKS) or jwtKey (CLERK_JWT_KEY); a \
+         machine secret key cannot fetch them.",
     );
     e.action = Some("Set the CLERK_JWT_KEY environment variable.");
     Error::Verification(e)
@@ -174,6 +176,16 @@ pub(crate) fn time_claim_not_number(claim: TimeClaim, value: Option<&Value>) -> 
             ". Expected number.",
         ]
         .concat(),
+    )
+}
+
+/// E16 for a token without `exp`: the reference's message, and what to do about it (Clerk mints a JWT without
+/// `exp` when neither `secondsUntilExpiration` nor the machine's default lifetime is set).
+pub(crate) fn exp_missing() -> Error {
+    failed(
+        "invalid-exp",
+        "Invalid JWT expiry date claim (exp) undefined. Expected number. A JWT without `exp` never verifies: mint \
+         JWT-format tokens with `secondsUntilExpiration` (createToken), or give the machine a default token lifetime.",
     )
 }
 
