@@ -3,6 +3,8 @@
 import { wasm } from './runtime.js';
 import { liftError } from './lift.js';
 
+export { TokenType, AuthStatus } from './constants.js';
+
 /** The package version, read from the WASM module (proves the module is loaded and callable). */
 export function version() {
   return wasm().version();
@@ -176,7 +178,13 @@ function requestState(state) {
       ...auth,
       getToken: async () => token,
       /** `has({ scope })`: whether the token may call that machine (its `scopes` contain it). */
-      has: (params) => Boolean(auth.isAuthenticated && isObject(params) && typeof params.scope === 'string' && auth.scopes.includes(params.scope)),
+      has: (params) => {
+        // An unset RECEIVER_MACHINE_ID must not quietly become a 403 for every caller.
+        if (!isObject(params) || typeof params.scope !== 'string' || params.scope === '') {
+          throw new TypeError('has({ scope }) needs scope: the receiving machine id (mch_…), a non-empty string; is its environment variable set?');
+        }
+        return Boolean(auth.isAuthenticated && auth.scopes.includes(params.scope));
+      },
       /** What was authenticated; never a key or the token. */
       debug: () => ({ tokenType: auth.tokenType, isAuthenticated: auth.isAuthenticated, subject: auth.subject, reason: fields.reason }),
     }),

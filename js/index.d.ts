@@ -87,53 +87,53 @@ export interface PaginatedResourceResponse<T> {
 /** Per-call options every method accepts beyond Clerk's own parameters. */
 export interface CallOptions {
   /** Aborts the call; the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Overrides the client's `timeoutMs` for this call (0 = none). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export type GetM2MTokenListParams = {
   /** The machine whose tokens to list (`mch_…`). */
   subject: string;
-  machineSecretKey?: string;
+  machineSecretKey?: string | undefined;
   /** Include revoked tokens (default false). */
-  revoked?: boolean;
+  revoked?: boolean | undefined;
   /** Include expired tokens (default false). */
-  expired?: boolean;
+  expired?: boolean | undefined;
   /** Page size, 1–100 (default 10). */
-  limit?: number;
+  limit?: number | undefined;
   /** Tokens to skip (default 0). */
-  offset?: number;
+  offset?: number | undefined;
 } & CallOptions;
 
 export type CreateM2MTokenParams = {
-  machineSecretKey?: string;
+  machineSecretKey?: string | undefined;
   /** Default `'opaque'`. */
-  tokenFormat?: 'opaque' | 'jwt';
+  tokenFormat?: 'opaque' | 'jwt' | undefined;
   /** Lifetime in seconds; `null` (the default) means the token never expires. */
-  secondsUntilExpiration?: number | null;
-  claims?: Record<string, unknown> | null;
+  secondsUntilExpiration?: number | null | undefined;
+  claims?: Record<string, unknown> | null | undefined;
   /** Reuse a live opaque token with identical claims and scopes that has at least this many seconds left. */
-  minRemainingTtlSeconds?: number | null;
+  minRemainingTtlSeconds?: number | null | undefined;
 } & CallOptions;
 
 export type RevokeM2MTokenParams = {
   /** The token's id (`mt_…`), not the token itself. */
   m2mTokenId: string;
-  revocationReason?: string | null;
-  machineSecretKey?: string;
+  revocationReason?: string | null | undefined;
+  machineSecretKey?: string | undefined;
 } & CallOptions;
 
 export type VerifyM2MTokenParams = {
   /** An opaque `mt_…` token or a JWT-format M2M token. */
   token: string;
-  machineSecretKey?: string;
+  machineSecretKey?: string | undefined;
   /** JWTs: the token's `aud` must contain one of these (e.g. the receiving machine's id). */
-  audience?: string | string[];
+  audience?: string | string[] | undefined;
   /** JWTs: tolerated clock difference in ms (default 5000). */
-  clockSkewInMs?: number;
+  clockSkewInMs?: number | undefined;
   /** JWTs: fetch the JWKS even when cached keys are fresh. */
-  skipJwksCache?: boolean;
+  skipJwksCache?: boolean | undefined;
 } & CallOptions;
 
 /** What `m2m.list()` returns: await it for one page, or iterate it for every token on every page. */
@@ -172,45 +172,56 @@ export interface M2MTokensApi {
 
 /** Environment variables the client reads (explicit options win). */
 export interface ClerkEnv {
-  CLERK_SECRET_KEY?: string;
-  CLERK_MACHINE_SECRET_KEY?: string;
-  CLERK_API_URL?: string;
-  CLERK_API_VERSION?: string;
-  CLERK_JWT_KEY?: string;
+  CLERK_SECRET_KEY?: string | undefined;
+  CLERK_MACHINE_SECRET_KEY?: string | undefined;
+  CLERK_API_URL?: string | undefined;
+  CLERK_API_VERSION?: string | undefined;
+  CLERK_JWT_KEY?: string | undefined;
   [name: string]: unknown;
 }
 
 export interface ClerkOptions {
   /** Instance secret key (`sk_…`): list/revoke/verify, and the JWKS for JWT verification. */
-  secretKey?: string;
+  secretKey?: string | undefined;
   /** Machine secret key (`ak_…`): preferred for every M2M call; required by `createToken`. */
-  machineSecretKey?: string;
+  machineSecretKey?: string | undefined;
   /** Networkless JWT verification: a PEM public key, a JWK or a JWKS (JSON text). */
-  jwtKey?: string;
+  jwtKey?: string | undefined;
   /** Default `https://api.clerk.com`. */
-  apiUrl?: string;
+  apiUrl?: string | undefined;
   /** JWKS path segment, default `v1`. */
-  apiVersion?: string;
+  apiVersion?: string | undefined;
   /** Default `clerk-m2m-edge@<version>`. */
-  userAgent?: string;
+  userAgent?: string | undefined;
   /** A `fetch` to use instead of the global one. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** An env-like object, e.g. a Worker's `env`; read after the explicit options, before `process.env`. */
-  env?: ClerkEnv | object;
+  env?: ClerkEnv | object | undefined;
   /** Timeout for each Backend API request in ms (default 30000; 0 = none). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of `list` on 429/5xx/network errors. */
-  retry?: boolean | { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; budgetMs?: number };
+  retry?: boolean | { maxAttempts?: number | undefined; baseDelayMs?: number | undefined; maxDelayMs?: number | undefined; budgetMs?: number | undefined } | undefined;
   /** Allow sending a secret key over plain http to a host that is not loopback (default false). */
-  allowInsecureHttp?: boolean;
+  allowInsecureHttp?: boolean | undefined;
   /** JWT verification defaults. */
-  clockSkewInMs?: number;
-  audience?: string | string[];
-  jwksCacheTtlMs?: number;
-  jwksCooldownMs?: number;
-  jwksTimeoutMs?: number;
-  jwksStaleIfErrorMs?: number;
-  verifiedTokenCacheSize?: number;
+  clockSkewInMs?: number | undefined;
+  audience?: string | string[] | undefined;
+  jwksCacheTtlMs?: number | undefined;
+  jwksCooldownMs?: number | undefined;
+  jwksTimeoutMs?: number | undefined;
+  jwksStaleIfErrorMs?: number | undefined;
+  verifiedTokenCacheSize?: number | undefined;
+  /**
+   * Options a `@clerk/backend` client carries that do not apply to M2M tokens: accepted, so an existing
+   * `createClerkClient({...})` compiles and runs unchanged, and ignored (docs/compat.md).
+   */
+  publishableKey?: string | undefined;
+  /** Ignored: satellite domains concern session tokens (docs/compat.md). */
+  domain?: string | undefined;
+  /** Ignored: the Frontend API proxy concerns session tokens (docs/compat.md). */
+  proxyUrl?: string | undefined;
+  /** Ignored: satellite apps concern session tokens (docs/compat.md). */
+  isSatellite?: boolean | undefined;
 }
 
 export interface ClerkClient {
@@ -221,21 +232,41 @@ export interface ClerkClient {
 
 export declare function createClerkClient(options?: ClerkOptions): ClerkClient;
 
-export type TokenType = 'session_token' | 'm2m_token' | 'api_key' | 'oauth_token';
+/** The token types, as `@clerk/backend/internal` exports them. */
+export declare const TokenType: {
+  readonly SessionToken: 'session_token';
+  readonly ApiKey: 'api_key';
+  readonly M2MToken: 'm2m_token';
+  readonly OAuthToken: 'oauth_token';
+};
+export type TokenType = (typeof TokenType)[keyof typeof TokenType];
+
+/** The request states, as `@clerk/backend/internal` exports them (`handshake` never happens for machine tokens). */
+export declare const AuthStatus: {
+  readonly SignedIn: 'signed-in';
+  readonly SignedOut: 'signed-out';
+  readonly Handshake: 'handshake';
+};
+export type AuthStatus = (typeof AuthStatus)[keyof typeof AuthStatus];
 
 export interface AuthenticateRequestOptions {
   /** Which token types to accept; default `'session_token'` as in Clerk (use `'m2m_token'`). */
-  acceptsToken?: TokenType | 'any' | TokenType[];
-  secretKey?: string;
-  machineSecretKey?: string;
+  acceptsToken?: TokenType | 'any' | TokenType[] | undefined;
+  secretKey?: string | undefined;
+  machineSecretKey?: string | undefined;
   /** Enough on its own for JWT-format M2M tokens (networkless). */
-  jwtKey?: string;
+  jwtKey?: string | undefined;
   /** JWTs: require `aud` to contain one of these (e.g. this receiving machine's id). */
-  audience?: string | string[];
-  clockSkewInMs?: number;
-  skipJwksCache?: boolean;
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  audience?: string | string[] | undefined;
+  clockSkewInMs?: number | undefined;
+  skipJwksCache?: boolean | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /**
+   * Accepted for session-token code; not applied to machine tokens, as in `@clerk/backend` 3.25 (its 3.16 releases
+   * applied it and so refused every M2M JWT, which carries no `azp`). docs/compat.md.
+   */
+  authorizedParties?: string[] | undefined;
 }
 
 /** The `toAuth()` object of a machine request. */
@@ -250,12 +281,13 @@ export interface MachineAuthObject {
   isAuthenticated: boolean;
   getToken(): Promise<string | null>;
   /** `has({ scope })`: the token's scopes contain that machine id (Clerk's `has()` is always false for machines). */
-  has(params: { scope?: string; [key: string]: unknown }): boolean;
+  /** A missing, empty or non-string `scope` is a TypeError (a misconfigured check must not quietly answer 403). */
+  has(params: { scope: string }): boolean;
   debug(): { tokenType: TokenType | null; isAuthenticated: boolean; subject: string | null; reason: string | null };
 }
 
 export interface RequestState {
-  status: 'signed-in' | 'signed-out';
+  status: Exclude<AuthStatus, 'handshake'>;
   isAuthenticated: boolean;
   /** @deprecated use isAuthenticated */
   isSignedIn: boolean;

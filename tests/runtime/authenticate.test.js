@@ -89,6 +89,10 @@ export async function register(test, lib, ctx) {
     assert.equal(await auth.getToken(), t.token);
     assert.equal(auth.has({ scope: receiver.id }), true);
     assert.equal(auth.has({ scope: unscoped.id }), false);
+    // A missing scope (an unset RECEIVER_MACHINE_ID) is a TypeError naming `scope`, not a quiet false.
+    for (const bad of [undefined, {}, { scope: undefined }, { scope: '' }, { scope: 7 }]) {
+      assert.throws(() => auth.has(bad), (e) => assert.ok(e instanceof TypeError && /scope/.test(e.message), String(e)));
+    }
     assert.ok(!JSON.stringify(auth.debug()).includes(t.token), 'debug() never shows the token');
   });
 

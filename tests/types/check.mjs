@@ -26,7 +26,9 @@ const countChecks = (f) => {
 };
 const compilerOptions = {
   strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022',
-  lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, exactOptionalPropertyTypes: false,
+  lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false,
+  // The settings a careful team uses: every optional option and param must also take `undefined`.
+  exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
 };
 let esmChecks = 0, cjsChecks = 1; // + the CommonJS project's resolution check
 for (const f of readdirSync(here)) {

@@ -13,7 +13,7 @@ if (isClerkAPIResponseError(e)) {
   expectType<number | undefined>()(e.status);
   expectType<string>()(e.clerkTraceId);
   expectType<number | undefined>()(e.retryAfter);
-  expectType<string>()(e.errors[0].code);
+  expectType<string | undefined>()(e.errors[0]?.code);
 }
 declare const v: MachineTokenVerificationError;
 expectType<MachineTokenVerificationErrorCode>()(v.code);
