@@ -30,7 +30,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use convert::{error_to_js, js_to_json, js_to_json_without, json_text_to_js, json_to_js};
-use platform::{Signal, WebPlatform};
+use platform::WebPlatform;
 
 /// The package version.
 #[wasm_bindgen]
@@ -416,7 +416,7 @@ fn pick_env(env: &JsValue, path: &str) -> Result<Value, Error> {
 }
 
 /// Params as JSON, minus a top-level `signal` (an `AbortSignal` is not JSON), which is returned on its own.
-fn split_signal(params: &JsValue) -> Result<(Value, Option<Signal>), Error> {
+fn split_signal(params: &JsValue) -> Result<(Value, Option<web_sys::AbortSignal>), Error> {
     let signal = if params.is_object() {
         Reflect::get(params, &"signal".into())
             .ok()

@@ -1,4 +1,4 @@
-//! The core's ports over the runtime's globals: `fetch`, `setTimeout`, `Date.now` and `crypto.subtle`.
+//! The core's ports over the runtime's globals: `fetch`, `setTimeout` and `Date.now`, with web-sys types.
 //! Bound structurally (no `instanceof`), so a custom `fetch` option or a polyfill works too, and every
 //! call that can throw is marked `catch`: a JS exception must never unwind through Rust frames.
 
@@ -9,51 +9,18 @@ use clerk_m2m_core::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Timer,
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
+// The globals as free functions, as gloo-net binds `fetch`: they exist in Workers, Node, Deno, Bun and
+// browsers alike, where `Window` and `WorkerGlobalScope` each exist in only some.
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
+    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-
-    /// A `Response`, by shape.
-    type FetchResponse;
-    #[wasm_bindgen(method, getter, catch)]
-    fn status(this: &FetchResponse) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = statusText)]
-    fn status_text(this: &FetchResponse) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn headers(this: &FetchResponse) -> Result<FetchHeaders, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn text(this: &FetchResponse) -> Result<Promise, JsValue>;
-
-    /// A `Headers`, by shape.
-    type FetchHeaders;
-    #[wasm_bindgen(method, catch)]
-    fn get(this: &FetchHeaders, name: &str) -> Result<JsValue, JsValue>;
-
-    /// An `AbortSignal`, by shape.
-    #[derive(Clone)]
-    pub type Signal;
-    #[wasm_bindgen(method, getter)]
-    fn aborted(this: &Signal) -> bool;
-    #[wasm_bindgen(method, catch, js_name = addEventListener)]
-    fn add_listener(this: &Signal, kind: &str, f: &Function) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
-    fn remove_listener(this: &Signal, kind: &str, f: &Function) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(js_name = AbortController)]
-    #[derive(Clone)]
-    type Controller;
-    #[wasm_bindgen(constructor, catch, js_class = AbortController)]
-    fn new() -> Result<Controller, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &Controller) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn abort(this: &Controller);
 }
 
 /// Response headers the core reads; fetching only these keeps the boundary crossings per call constant.
@@ -62,7 +29,7 @@ const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "cf-ray"];
 /// The ports for one call: the client's `fetch` (or the global one) and the call's `AbortSignal`.
 pub struct WebPlatform {
     pub fetch: Option<Function>,
-    pub signal: Option<Signal>,
+    pub signal: Option<AbortSignal>,
 }
 
 impl Clock for WebPlatform {
@@ -82,10 +49,10 @@ impl Timer for WebPlatform {
 
 impl HttpClient for WebPlatform {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if self.signal.as_ref().is_some_and(Signal::aborted) {
+        if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(TransportError::Aborted);
         }
-        let controller = Controller::new().map_err(|e| network_error(&e))?;
+        let controller = AbortController::new().map_err(|e| network_error(&e))?;
         let init = request_init(&request, &controller.signal());
 
         // The request's timeout and the caller's signal both abort the same controller; both are undone when
@@ -103,7 +70,8 @@ impl HttpClient for WebPlatform {
         let on_abort = self.signal.as_ref().map(|signal| {
             let ctl = controller.clone();
             let listener = Closure::<dyn FnMut()>::new(move || ctl.abort());
-            let _ = signal.add_listener("abort", listener.as_ref().unchecked_ref());
+            let _ =
+                signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
             (signal.clone(), listener)
         });
 
@@ -113,10 +81,11 @@ impl HttpClient for WebPlatform {
             clear_timeout(&id);
         }
         if let Some((signal, listener)) = on_abort {
-            let _ = signal.remove_listener("abort", listener.as_ref().unchecked_ref());
+            let _ = signal
+                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
         result.map_err(|e| {
-            if self.signal.as_ref().is_some_and(Signal::aborted) {
+            if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
                 TransportError::Aborted
             } else if timed_out.get() {
                 TransportError::Timeout {
@@ -130,27 +99,31 @@ impl HttpClient for WebPlatform {
 }
 
 impl WebPlatform {
-    async fn fetch_and_read(&self, url: &str, init: &Object) -> Result<HttpResponse, JsValue> {
+    async fn fetch_and_read(&self, url: &str, init: &RequestInit) -> Result<HttpResponse, JsValue> {
         let promise = match &self.fetch {
-            Some(f) => f
-                .call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?
-                .dyn_into::<Promise>()
-                .or_else(|v| Ok::<_, JsValue>(Promise::resolve(&v)))?,
+            // Whatever a custom `fetch` returns (a promise of another realm, a thenable, a value) is adopted by
+            // `Promise.resolve`: no `instanceof`.
+            Some(f) => {
+                Promise::resolve(&f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?)
+            }
             None => global_fetch(url, init)?,
         };
-        let response: FetchResponse = JsFuture::from(promise).await?.unchecked_into();
-        let status = response
-            .status()?
+        // A `Response` by shape: a polyfill's or another realm's works, and a getter that throws is caught
+        // (web-sys's getters of `status`, `statusText` and `headers` are not `catch`).
+        let response: Response = JsFuture::from(promise).await?.unchecked_into();
+        let status = Reflect::get(&response, &"status".into())?
             .as_f64()
             .filter(|s| (0.0..1000.0).contains(s))
             .ok_or_else(|| {
                 JsValue::from_str("fetch returned a response without a numeric status")
             })? as u16;
-        let status_text = response.status_text()?.as_string().unwrap_or_default();
-        let headers = response.headers()?;
+        let status_text = Reflect::get(&response, &"statusText".into())?
+            .as_string()
+            .unwrap_or_default();
+        let headers: Headers = Reflect::get(&response, &"headers".into())?.unchecked_into();
         let mut picked = Vec::with_capacity(RESPONSE_HEADERS.len());
         for name in RESPONSE_HEADERS {
-            if let Some(value) = headers.get(name)?.as_string() {
+            if let Some(value) = headers.get(name)? {
                 picked.push((name.to_owned(), value));
             }
         }
@@ -167,8 +140,10 @@ impl WebPlatform {
     }
 }
 
-fn request_init(request: &HttpRequest, signal: &JsValue) -> Object {
-    let init = Object::new();
+fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
+    let init = RequestInit::new();
+    // A record of header names to values, which every fetch (and a custom one) reads; a `Headers` object would
+    // need the runtime's own class.
     let headers = Object::new();
     for (name, value) in &request.headers {
         let _ = Reflect::set(
@@ -177,12 +152,12 @@ fn request_init(request: &HttpRequest, signal: &JsValue) -> Object {
             &JsValue::from_str(value),
         );
     }
-    let _ = Reflect::set(&init, &"method".into(), &request.method.as_str().into());
-    let _ = Reflect::set(&init, &"headers".into(), &headers);
+    init.set_method(request.method.as_str());
+    init.set_headers(&headers);
     if let Some(body) = &request.body {
-        let _ = Reflect::set(&init, &"body".into(), &JsValue::from_str(body));
+        init.set_body(&JsValue::from_str(body));
     }
-    let _ = Reflect::set(&init, &"signal".into(), signal);
+    init.set_signal(Some(signal));
     init
 }
 
@@ -276,12 +251,12 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn an_aborted_signal_is_reported_as_aborted() {
-        let controller = Controller::new().ok();
+        let controller = AbortController::new().ok();
         let Some(controller) = controller else { return };
         controller.abort();
         let p = WebPlatform {
             fetch: None,
-            signal: Some(controller.signal().unchecked_into()),
+            signal: Some(controller.signal()),
         };
         let r = p.send(request(Method::Get, "/v1/jwks", None, None)).await;
         assert_eq!(r.err(), Some(TransportError::Aborted));

@@ -5,34 +5,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use clerk_m2m_core::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
-use js_sys::{Array, Object, Promise, Reflect};
-use wasm_bindgen::prelude::*;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::platform::WebPlatform;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `crypto.subtle`, by shape.
-    type Subtle;
-    #[wasm_bindgen(method, catch, js_name = importKey)]
-    fn import_key(
-        this: &Subtle,
-        format: &str,
-        key: &Object,
-        alg: &Object,
-        extractable: bool,
-        usages: &Array,
-    ) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn verify(
-        this: &Subtle,
-        alg: &str,
-        key: &JsValue,
-        signature: &[u8],
-        data: &[u8],
-    ) -> Result<Promise, JsValue>;
-}
 
 /// Imported keys are few (one per signing key and hash); the bound only guards against a flood of distinct
 /// attacker-chosen JWKs, which never get this far anyway.
@@ -43,7 +21,7 @@ const MAX_CACHED_KEYS: usize = 64;
 struct ImportedKey {
     key: Rc<RsaPublicKey>,
     alg: RsaAlgorithm,
-    crypto_key: JsValue,
+    crypto_key: CryptoKey,
 }
 
 thread_local! {
@@ -53,7 +31,7 @@ thread_local! {
 /// The `CryptoKey` imported earlier for `key` and `alg`, if any: no promise, no import. Each entry is tried by
 /// pointer first, then by value; a match adopts `key`, so that the next lookup of the same parsed key is a
 /// pointer comparison.
-pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &Rc<RsaPublicKey>) -> Option<JsValue> {
+pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &Rc<RsaPublicKey>) -> Option<CryptoKey> {
     KEYS.with(|cell| {
         let mut keys = cell.borrow_mut();
         let k = keys
@@ -64,7 +42,7 @@ pub(crate) fn cached_crypto_key(alg: RsaAlgorithm, key: &Rc<RsaPublicKey>) -> Op
     })
 }
 
-fn cached_by_value(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<JsValue> {
+fn cached_by_value(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<CryptoKey> {
     KEYS.with(|cell| {
         cell.borrow()
             .iter()
@@ -73,7 +51,7 @@ fn cached_by_value(alg: RsaAlgorithm, key: &RsaPublicKey) -> Option<JsValue> {
     })
 }
 
-fn remember(alg: RsaAlgorithm, key: &RsaPublicKey, crypto_key: JsValue) {
+fn remember(alg: RsaAlgorithm, key: &RsaPublicKey, crypto_key: CryptoKey) {
     KEYS.with(|cell| {
         let mut keys = cell.borrow_mut();
         if keys.len() >= MAX_CACHED_KEYS {
@@ -87,7 +65,8 @@ fn remember(alg: RsaAlgorithm, key: &RsaPublicKey, crypto_key: JsValue) {
     });
 }
 
-fn subtle() -> Result<Subtle, String> {
+/// `crypto.subtle` of the global scope, by shape (`globalThis.crypto` in every runtime; no `Window`).
+fn subtle() -> Result<SubtleCrypto, String> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into())
         .map_err(|_| "crypto is not available".to_owned())?;
     let subtle = Reflect::get(&crypto, &"subtle".into())
@@ -109,10 +88,10 @@ pub(crate) fn js_message(e: &JsValue) -> String {
 }
 
 async fn crypto_key(
-    subtle: &Subtle,
+    subtle: &SubtleCrypto,
     alg: RsaAlgorithm,
     key: &RsaPublicKey,
-) -> Result<JsValue, String> {
+) -> Result<CryptoKey, String> {
     if let Some(found) = cached_by_value(alg, key) {
         return Ok(found);
     }
@@ -128,9 +107,12 @@ async fn crypto_key(
     set(&algorithm, "hash", &alg.hash_name().into());
     let usages = Array::of1(&"verify".into());
     let promise = subtle
-        .import_key("jwk", &jwk, &algorithm, false, &usages)
+        .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
         .map_err(|e| js_message(&e))?;
-    let imported = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+    let imported: CryptoKey = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_message(&e))?
+        .unchecked_into();
     remember(alg, key, imported.clone());
     Ok(imported)
 }
@@ -146,7 +128,12 @@ impl SignatureVerifier for WebPlatform {
         let subtle = subtle()?;
         let crypto_key = crypto_key(&subtle, alg, key).await?;
         let promise = subtle
-            .verify("RSASSA-PKCS1-v1_5", &crypto_key, signature, message)
+            .verify_with_str_and_u8_array_and_u8_array(
+                "RSASSA-PKCS1-v1_5",
+                &crypto_key,
+                signature,
+                message,
+            )
             .map_err(|e| js_message(&e))?;
         let verdict = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
         Ok(verdict.as_bool() == Some(true))

@@ -323,6 +323,32 @@ export async function register(test, lib, ctx) {
     await bapi.clearFaults();
   });
 
+  test('Web API values are used by shape: a Response-like object, a thenable, an AbortSignal polyfill', async () => {
+    const created = await senderClient.m2m.createToken({ secondsUntilExpiration: 600 });
+    const body = JSON.stringify({ object: 'machine_to_machine_token', id: created.id, subject: sender.id, scopes: [], claims: null,
+      revoked: false, revocation_reason: null, expired: false, expiration: null, created_at: 1, updated_at: 2 });
+    // What a polyfill or another realm hands back: no Response class, only its shape.
+    const responseLike = {
+      status: 200, statusText: 'OK', headers: { get: (name) => (name === 'content-type' ? 'application/json' : null) },
+      text: async () => body,
+    };
+    const asThenable = createClerkClient({ apiUrl, secretKey: bapi.secretKey, fetch: () => ({ then: (resolve) => resolve(responseLike) }) });
+    assert.equal((await asThenable.m2m.verify({ token: created.token })).id, created.id);
+    const asPlainValue = createClerkClient({ apiUrl, secretKey: bapi.secretKey, fetch: () => responseLike });
+    assert.equal((await asPlainValue.m2m.verify({ token: created.token })).updatedAt, 2);
+    // A getter that throws is a network failure, not an exception through the module.
+    const throwing = createClerkClient({ apiUrl, secretKey: bapi.secretKey, fetch: async () => ({ get status() { throw new Error('boom'); } }) });
+    await assert.rejects(throwing.m2m.verify({ token: created.token }), (e) => assert.ok(e instanceof ClerkAPIResponseError && e.cause?.message === 'boom', String(e)));
+    // An AbortSignal polyfill: `aborted` and the listener methods are all it needs.
+    const listeners = [];
+    const polyfill = { aborted: false, reason: undefined, addEventListener: (t, f) => listeners.push(f), removeEventListener: () => {} };
+    await bapi.fault('verify', { kind: 'latency', ms: 2000 });
+    const pending = senderClient.m2m.verify({ token: created.token, signal: polyfill });
+    setTimeout(() => { polyfill.aborted = true; polyfill.reason = new Error('polyfill abort'); for (const f of listeners) f(); }, 50);
+    await assert.rejects(pending, (e) => assert.equal(e.message, 'polyfill abort'));
+    await bapi.clearFaults();
+  });
+
   test('a refused connection is a ClerkAPIResponseError with status undefined', async () => {
     const client = createClerkClient({ apiUrl: 'http://127.0.0.1:9', machineSecretKey: sender.secretKey });
     for (const call of [() => client.m2m.list({ subject: sender.id }), () => client.m2m.verify({ token: 'mt_opaque' })]) {
