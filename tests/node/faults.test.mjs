@@ -76,7 +76,7 @@ const FAULTS = {
     listRetries: false, jwks: 'ok', jwksRetries: false },
   'invalid JSON (200)': { fault: { kind: 'invalid_json' }, api: { status: undefined, message: 'Unexpected response from the Clerk Backend API', errorCode: 'unexpected_error' },
     listRetries: false, jwks: /^The JWKS response is not valid JSON: /, jwksRetries: true },
-  'connection reset': { fault: { kind: 'reset' }, api: { status: undefined, message: /^Clerk Backend API request failed: /, errorCode: 'unexpected_error' }, listRetries: true,
+  'connection reset': { fault: { kind: 'reset' }, api: { status: undefined, message: /^Clerk Backend API request to http:\/\/127\.0\.0\.1:\d+ failed: .+\. Check apiUrl \(CLERK_API_URL\)/, errorCode: 'unexpected_error' }, listRetries: true,
     jwks: /\S/, jwksRetries: true },
   '401 clerk_key_invalid': { fault: { kind: 'status', status: 401, errors: [{ code: 'clerk_key_invalid', message: 'The provided Clerk Secret Key is invalid.' }] },
     api: { status: 401, message: 'Unauthorized', errorCode: 'clerk_key_invalid' }, listRetries: false, jwks: 'The provided Clerk Secret Key is invalid.', jwksRetries: false },

@@ -4,11 +4,12 @@
 //   401  no token, or Clerk refuses it (unknown, revoked, expired, bad signature, sender not scoped for an opaque token)
 //   403  a valid token whose scopes do not include RECEIVER_MACHINE_ID (how JWT scoping is enforced)
 //   200  { subject, tokenType, scopes }
+//   500  { error: 'misconfigured', message } when a setting is missing or unusable
 import { createClerkClient, type ClerkClient } from 'clerk-m2m-edge';
 
-// A `type`, not an `interface`: createClerkClient's `env` option is typed `ClerkEnv | Record<string, unknown>`,
-// which an interface (no implicit index signature) does not satisfy.
-export type Env = {
+// The Worker's secrets and [vars]. An `interface` such as `npx wrangler types` generates is fine:
+// createClerkClient's `env` option takes any object and reads only its CLERK_* keys.
+export interface Env {
   /** Instance secret key (`sk_…`): fetches the JWKS that JWT-format tokens are verified with. */
   CLERK_SECRET_KEY?: string;
   /** This Worker's own machine secret key (`ak_…`): verifies opaque tokens sent to this machine. */
@@ -19,11 +20,10 @@ export type Env = {
   CLERK_JWT_KEY?: string;
   /** This Worker's machine id (`mch_…`): a caller's token must list it in its scopes. */
   RECEIVER_MACHINE_ID?: string;
-};
+}
 
 // One client per isolate, created on the first request (a Worker's `env` is only known then). It keeps the
-// JWKS and the verified JWTs cached across requests, so it must not be re-created per request. createClerkClient
-// reads only the CLERK_* variables of `env`.
+// JWKS and the verified JWTs cached across requests, so it must not be re-created per request.
 let clerk: ClerkClient | undefined;
 function clerkClient(env: Env): ClerkClient {
   clerk ??= createClerkClient({ env });
@@ -32,14 +32,16 @@ function clerkClient(env: Env): ClerkClient {
 
 export default {
   async fetch(request, env): Promise<Response> {
+    // Checked on every request: a Worker's env is only known here. Names the setting, never shows its value.
     const receiver = env.RECEIVER_MACHINE_ID;
     if (!receiver) return json(500, { error: 'misconfigured', message: 'RECEIVER_MACHINE_ID is not set' });
+    if (!env.CLERK_SECRET_KEY) return json(500, { error: 'misconfigured', message: 'CLERK_SECRET_KEY is not set' });
 
     let state;
     try {
       state = await clerkClient(env).authenticateRequest(request, { acceptsToken: 'm2m_token' });
     } catch (e) {
-      // A configuration problem (no key at all, a bad CLERK_API_URL): the caller can do nothing about it.
+      // Any other configuration problem (a bad CLERK_API_URL, a malformed key): the caller can do nothing about it.
       console.error('authenticateRequest failed:', e instanceof Error ? `${e.name}: ${e.message}` : e);
       return json(500, { error: 'misconfigured', message: 'the server cannot authenticate requests' });
     }
