@@ -4,7 +4,7 @@
 Run once (it is idempotent); `scripts/fuzz` and `cargo fuzz cmin` then grow and minimise the corpus.
 Tokens are signed with the test key crates/core/tests/fixtures/rsa2048.key.pem (openssl), and API bodies
 follow the examples of crates/local-bapi/openapi/bapi-2026-05-12.yml. The input layouts are documented in
-crates/core/src/fuzzing.rs.
+crates/fuzz-support/src/.
 """
 import base64
 import json

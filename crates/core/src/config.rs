@@ -5,8 +5,8 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::params::{check_key_chars, parse_timeout};
 use crate::retry::RetryPolicy;
+use crate::validate::{check_key_chars, parse_timeout};
 
 /// A secret string (instance key, machine key, token) that never prints.
 ///
@@ -247,7 +247,7 @@ impl ClientConfig {
         if let Some(url) = sources.string("apiUrl")? {
             config.api_url = url;
             // Fails early with a configuration error naming `apiUrl`, never the value.
-            crate::http::endpoint_url(&config, &[])?;
+            crate::url::check_api_url(&config.api_url)?;
         }
         if let Some(version) = sources.string("apiVersion")? {
             config.api_version = version;

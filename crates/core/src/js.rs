@@ -1,6 +1,7 @@
 //! The JavaScript conversions the wire format and the reference's messages are built from: `JSON.stringify`,
-//! `String()`, `Number.prototype.toString()` and `Date.prototype.toUTCString()`. Hand-written so that no
-//! date/time crate and no float formatting tables are compiled in.
+//! `String()`, `Number.prototype.toString()`, `Date.prototype.setUTCSeconds()` and
+//! `Date.prototype.toUTCString()`. Hand-written so that no date/time crate and no float formatting tables
+//! are compiled in.
 #![deny(clippy::indexing_slicing)]
 
 use serde_json::Value;
@@ -56,7 +57,7 @@ fn push_padded(out: &mut String, n: u64, width: usize) {
 ///
 /// The shortest round-trip digits come from serde_json's float writer (already in the build); laying them out
 /// by the ECMAScript rules here keeps Rust's float `Display` (and its ~15 KB of tables) out of the WASM.
-pub(crate) fn number(f: f64) -> String {
+pub fn number(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_owned();
     }
@@ -238,6 +239,12 @@ pub(crate) fn to_string(v: Option<&Value>) -> String {
 /// The largest magnitude of a valid JS `Date` time value, in milliseconds.
 pub(crate) const MAX_DATE_MS: f64 = 8.64e15;
 
+/// A JWT time claim (seconds) in ms as `new Date(0).setUTCSeconds(x)` computes it (fraction of a second
+/// dropped); `None` when it is not a number.
+pub(crate) fn seconds_to_ms(v: &Value) -> Option<f64> {
+    v.as_f64().map(|s| s.trunc() * 1000.0)
+}
+
 /// Days since 1970-01-01 → (year, month 1..=12, day 1..=31) (H. Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -253,7 +260,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// `new Date(ms).toUTCString()`, e.g. `Mon, 24 Oct 2022 21:51:50 GMT`; `Invalid Date` outside the JS range.
-pub(crate) fn utc_string(ms: f64) -> String {
+pub fn utc_string(ms: f64) -> String {
     if !ms.is_finite() || ms.abs() > MAX_DATE_MS {
         return "Invalid Date".to_owned();
     }

@@ -3,6 +3,28 @@
 //! Everything that decides something lives here: wire types, request building, response decoding, error
 //! mapping, the retry policy, JWT checks and the JWKS cache. I/O, time and signature checks come in through
 //! the small traits of [`ports`], so the same code runs natively (tests, workers-rs users) and in WASM.
+//!
+//! ## Layers
+//!
+//! Each module uses only modules of the layers below it (and, inside a directory module, siblings of its
+//! own layer); `tests/module_layers.rs` reads this list and fails on an import that breaks it, or on a
+//! cycle. Bottom to top:
+//!
+//! 1. `error`, `bytes`, `base64url`, `js`, `ports`: errors, byte and JS-text helpers, the platform traits.
+//! 2. `validate`, `url`, `machine`, `token`: option values, the `apiUrl` grammar, token classification,
+//!    the M2M token type.
+//! 3. `retry`: the retry policy.
+//! 4. `config`: the client configuration.
+//! 5. `http`, `params`: request building, the four calls' params.
+//! 6. `wire`: the Backend API wire format.
+//! 7. `m2m`: the Backend API calls.
+//! 8. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
+//!    checks, the verified-token cache and the JWT options.
+//! 9. `jwks`: key resolution (`jwtKey`, the JWKS cache).
+//! 10. `jwt::pipeline`, `jwt`, `rust_crypto`: the verification pipeline (it resolves keys), the `jwt`
+//!     facade, the pure-Rust signature verifier.
+//! 11. `verify`: `m2m.verify` routing (local JWT or Backend API).
+//! 12. `authenticate`: `authenticateRequest`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -12,9 +34,6 @@ pub mod base64url;
 mod bytes;
 pub mod config;
 pub mod error;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod http;
 mod js;
 pub mod jwks;
@@ -27,6 +46,8 @@ pub mod retry;
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;
 pub mod token;
+mod url;
+mod validate;
 pub mod verify;
 pub mod wire;
 
@@ -51,4 +72,16 @@ pub const DEFAULT_API_VERSION: &str = "v1";
 /// The default `User-Agent` sent to the Backend API.
 pub fn default_user_agent() -> String {
     format!("clerk-m2m-edge@{VERSION}")
+}
+
+/// Internals that the fuzzing harnesses (`crates/fuzz-support`) call directly to check that they never panic
+/// on any input. Not an API: hidden from the docs, with no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    /// `Number.prototype.toString()` of a double (the numbers in the reference's messages).
+    pub use crate::js::number;
+    /// `new Date(ms).toUTCString()` (the dates in the claim messages).
+    pub use crate::js::utc_string;
+    /// A parameter name as the messages quote it.
+    pub use crate::validate::quote_key;
 }

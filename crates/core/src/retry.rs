@@ -11,6 +11,7 @@
 //! rather than retry early against the server's wish.
 
 use crate::error::Error;
+use crate::validate::{as_safe_integer, quote_key};
 
 /// How often and how long `list` retries. `max_attempts == 1` disables retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl RetryPolicy {
         let mut policy = Self::default();
         for (key, v) in map {
             let int = |min: u64, max: u64| -> Result<u64, Error> {
-                crate::params::as_safe_integer(v)
+                as_safe_integer(v)
                     .and_then(|n| u64::try_from(n).ok())
                     .filter(|n| (min..=max).contains(n))
                     .ok_or_else(|| {
@@ -90,11 +91,7 @@ impl RetryPolicy {
                 "budgetMs" => policy.budget_ms = int(0, 600_000)?,
                 _ => {
                     return Err(Error::invalid_argument(
-                        [
-                            "retry has an unknown option ",
-                            &crate::params::quote_key(key),
-                        ]
-                        .concat(),
+                        ["retry has an unknown option ", &quote_key(key)].concat(),
                     ))
                 }
             }

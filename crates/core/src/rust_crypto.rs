@@ -1,14 +1,15 @@
-//! A pure-Rust [`SignatureVerifier`] (feature `rust-crypto`), for native Rust users and native tests.
-//! Never part of the npm build: in WASM it is 7–11× slower than the runtime's WebCrypto.
+//! A pure-Rust [`SignatureVerifier`] (feature `rust-crypto`), for native Rust users and native tests: the
+//! RSASSA-PKCS1-v1_5 check of jwt-compact's [`Rsa`] algorithms. Never part of the npm build, where the
+//! runtime's WebCrypto is much faster (docs/compat.md, "jwt-compact: the native paths, not the WASM build").
 
-use rsa::pkcs1v15::Pkcs1v15Sign;
+use jwt_compact::alg::{Rsa, RsaSignature};
+use jwt_compact::{Algorithm, AlgorithmSignature};
 use rsa::BigUint;
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::jwks::key::MAX_RSA_BITS;
 use crate::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
 
-/// RSASSA-PKCS1-v1_5 with SHA-256/384/512 through the `rsa` and `sha2` crates.
+/// RSASSA-PKCS1-v1_5 with SHA-256/384/512 through jwt-compact's `Rsa::rs256()`/`rs384()`/`rs512()`.
 ///
 /// ```
 /// # use clerk_m2m_core::{ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier}, rust_crypto::RustCryptoVerifier};
@@ -20,34 +21,29 @@ use crate::ports::{RsaAlgorithm, RsaPublicKey, SignatureVerifier};
 pub struct RustCryptoVerifier;
 
 impl RustCryptoVerifier {
-    /// The synchronous check behind [`SignatureVerifier::verify_rsa`].
+    /// The synchronous check behind [`SignatureVerifier::verify_rsa`]: `Ok(false)` for a signature that
+    /// does not verify, `Err` for a key the `rsa` crate refuses (the `Err` of the port: E10).
     pub fn verify_sync(
         alg: RsaAlgorithm,
         key: &RsaPublicKey,
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, String> {
+        // jwt-compact's verifying key is `rsa::RsaPublicKey`. Built here rather than from a JWK: the key
+        // policy allows moduli up to MAX_RSA_BITS, where the `rsa` crate's default limit is 4096 bits.
         let public = rsa::RsaPublicKey::new_with_max_size(
             BigUint::from_bytes_be(&key.n),
             BigUint::from_bytes_be(&key.e),
             MAX_RSA_BITS,
         )
         .map_err(|e| e.to_string())?;
-        let (scheme, digest) = match alg {
-            RsaAlgorithm::Rs256 => (
-                Pkcs1v15Sign::new::<Sha256>(),
-                Sha256::digest(message).to_vec(),
-            ),
-            RsaAlgorithm::Rs384 => (
-                Pkcs1v15Sign::new::<Sha384>(),
-                Sha384::digest(message).to_vec(),
-            ),
-            RsaAlgorithm::Rs512 => (
-                Pkcs1v15Sign::new::<Sha512>(),
-                Sha512::digest(message).to_vec(),
-            ),
+        let algorithm = match alg {
+            RsaAlgorithm::Rs256 => Rsa::rs256(),
+            RsaAlgorithm::Rs384 => Rsa::rs384(),
+            RsaAlgorithm::Rs512 => Rsa::rs512(),
         };
-        Ok(public.verify(scheme, &digest, signature).is_ok())
+        let signature = RsaSignature::try_from_slice(signature).map_err(|e| e.to_string())?;
+        Ok(algorithm.verify_signature(&signature, &public, message))
     }
 }
 

@@ -179,7 +179,7 @@ fn bool_field(obj: &Map<String, Value>, field: &str) -> Result<bool, String> {
 }
 
 fn ms_value(v: &Value) -> Option<i64> {
-    crate::params::as_safe_integer(v)
+    crate::validate::as_safe_integer(v)
 }
 
 fn ms_field(obj: &Map<String, Value>, field: &str) -> Result<i64, String> {

@@ -115,32 +115,28 @@ async fn create_jwt(
     now: i64,
 ) -> Result<Reply, ApiError> {
     let key = current_key(state).await?;
-    let iat = now.div_euclid(1000);
-    let exp = lifetime.map(|s| iat.saturating_add(s.ceil() as i64));
     let jti = ids::token_id(&mut *lock(&state.rng));
-    let mut payload = Map::new();
-    payload.insert("iss".into(), json!(state.url));
-    payload.insert("sub".into(), json!(machine.id));
-    payload.insert("jti".into(), json!(jti));
+    let mut custom = Map::new();
+    custom.insert("iss".into(), json!(state.url));
+    custom.insert("sub".into(), json!(machine.id));
+    custom.insert("jti".into(), json!(jti));
     if !machine.scopes.is_empty() {
-        payload.insert("aud".into(), json!(machine.scopes));
-        payload.insert("scopes".into(), json!(machine.scopes.join(" ")));
+        custom.insert("aud".into(), json!(machine.scopes));
+        custom.insert("scopes".into(), json!(machine.scopes.join(" ")));
     }
-    payload.insert("iat".into(), json!(iat));
-    payload.insert("nbf".into(), json!(iat));
-    if let Some(exp) = exp {
-        payload.insert("exp".into(), json!(exp));
-    }
-    if let Value::Object(custom) = &params.claims {
-        for (name, value) in custom {
+    if let Value::Object(claims) = &params.claims {
+        for (name, value) in claims {
             if !RESERVED_CLAIMS.contains(&name.as_str()) {
-                payload.insert(name.clone(), value.clone());
+                custom.insert(name.clone(), value.clone());
             }
         }
     }
+    let claims = keys::jwt_claims(custom, now, lifetime);
+    // `jwt_claims` always sets `iat`.
+    let iat = claims.issued_at.map_or(0, |t| t.timestamp());
+    let exp = claims.expiration.map(|t| t.timestamp());
     // About a millisecond of RSA work: keep it off the threads serving verify and list.
-    let payload = Value::Object(payload);
-    let jwt = tokio::task::spawn_blocking(move || keys::sign_jwt(&key, &payload))
+    let jwt = tokio::task::spawn_blocking(move || keys::sign_jwt(&key, &claims))
         .await
         .map_err(|e| ApiError::internal(&e.to_string()))?
         .map_err(|e| ApiError::internal(&e))?;

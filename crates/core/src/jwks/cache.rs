@@ -31,7 +31,7 @@ use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::http::{base_headers, check_transport, endpoint_url};
 use crate::jwt::errors;
-use crate::jwt::JwtOptions;
+use crate::jwt::options::JwtOptions;
 use crate::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Method, Timer, TransportError};
 use crate::retry::{decide, Decision, Jitter, Outcome, RetryPolicy};
 

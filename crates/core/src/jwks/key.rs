@@ -173,7 +173,7 @@ pub fn parse_jwks(jwks: &Map<String, Value>) -> Option<KeySet> {
     let mut set = KeySet::default();
     for key in keys {
         // Indexed by `String(kid)`, later duplicates winning, like the reference's object cache.
-        let kid = crate::jwt::js::to_string(key.get("kid"));
+        let kid = crate::js::to_string(key.get("kid"));
         let parsed = match key {
             Value::Object(map) => parse_jwk(map),
             _ => Err("the JWKS entry is not an object".to_owned()),

@@ -12,7 +12,7 @@ use crate::bytes::same_bytes;
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::jwt::errors;
-use crate::jwt::JwtOptions;
+use crate::jwt::options::JwtOptions;
 use crate::ports::{Clock, HttpClient, Timer};
 
 pub use key::{JwkKey, KeySet, LocalKeys};

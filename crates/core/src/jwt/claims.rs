@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::errors::{self, TimeClaim};
 use super::verified::VerifiedToken;
 use crate::error::Error;
+use crate::js::seconds_to_ms;
 
 /// The reference's default `clockSkewInMs`.
 pub const DEFAULT_CLOCK_SKEW_MS: f64 = 5000.0;
@@ -33,11 +34,6 @@ pub(crate) fn effective_skew(skew: Option<f64>) -> f64 {
         Some(s) if s.is_finite() => s,
         _ => DEFAULT_CLOCK_SKEW_MS,
     }
-}
-
-/// Seconds → ms as `new Date(0).setUTCSeconds(x)` computes it (fraction of a second dropped).
-pub(crate) fn seconds_to_ms(v: &Value) -> Option<f64> {
-    v.as_f64().map(|s| s.trunc() * 1000.0)
 }
 
 /// Runs every claim check, in the reference's order.

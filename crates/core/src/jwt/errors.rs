@@ -2,10 +2,10 @@
 //!
 //! Every row is a [`VerificationError`]; `reason` is our finer-grained kebab-case extra (style §6.2).
 
-use crate::error::{Error, VerificationError, VerificationErrorCode};
-
-use super::js;
 use serde_json::Value;
+
+use crate::error::{Error, VerificationError, VerificationErrorCode};
+use crate::js;
 
 const FAILED: VerificationErrorCode = VerificationErrorCode::TokenVerificationFailed;
 

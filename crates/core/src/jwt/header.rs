@@ -39,7 +39,7 @@ pub(crate) fn check_algorithm(header: &Map<String, Value>) -> Result<RsaAlgorith
 
 /// The lookup string the reference uses for `kid`: `String(header.kid)`, so a missing kid is `undefined`.
 pub(crate) fn kid_lookup(header: &Map<String, Value>) -> String {
-    super::js::to_string(header.get("kid"))
+    crate::js::to_string(header.get("kid"))
 }
 
 #[cfg(test)]

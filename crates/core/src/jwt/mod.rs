@@ -8,7 +8,6 @@ pub mod cache;
 pub mod claims;
 pub(crate) mod errors;
 mod header;
-pub(crate) use crate::js;
 pub mod options;
 mod pipeline;
 pub mod verified;

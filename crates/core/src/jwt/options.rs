@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::cache::VerifiedTokenCache;
 use crate::error::Error;
-use crate::params::{as_safe_integer, MAX_TIMEOUT_MS};
+use crate::validate::{as_safe_integer, MAX_TIMEOUT_MS};
 
 /// Default JWKS cache lifetime (the reference's 300 s).
 pub const DEFAULT_JWKS_CACHE_TTL_MS: u64 = 300_000;

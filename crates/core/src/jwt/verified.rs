@@ -8,10 +8,9 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use super::claims::seconds_to_ms;
 use super::errors;
-use super::js;
 use crate::error::Error;
+use crate::js::{self, seconds_to_ms};
 use crate::ports::{RsaAlgorithm, RsaPublicKey};
 use crate::token::M2mToken;
 

@@ -1,15 +1,12 @@
 //! Replays the kept fuzz corpus (`fuzz/corpus/<target>/`) and the fixed crash inputs
-//! (`fuzz/regressions/<target>/`) through the same harnesses cargo-fuzz runs
-//! (`clerk_m2m_core::fuzzing`), natively, asserting that no input panics.
-//!
-//! Needs the `fuzzing` feature: `cargo test -p clerk-m2m-core --all-features --test fuzz_corpus_replay`.
+//! (`fuzz/regressions/<target>/`) through the same harnesses cargo-fuzz runs (this crate's [`TARGETS`]),
+//! natively, asserting that no input panics: `cargo test -p clerk-m2m-fuzz-support --test corpus_replay`.
 //! See docs/reliability-fuzzing.md.
-#![cfg(feature = "fuzzing")]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use clerk_m2m_core::fuzzing::TARGETS;
+use clerk_m2m_fuzz_support::TARGETS;
 
 fn fuzz_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
@@ -104,7 +101,7 @@ fn corpus_directories_match_the_harnesses() {
             let name = entry.file_name().to_string_lossy().into_owned();
             assert!(
                 TARGETS.iter().any(|(t, _)| *t == name),
-                "fuzz/{kind}/{name} has no harness in clerk_m2m_core::fuzzing::TARGETS"
+                "fuzz/{kind}/{name} has no harness in clerk_m2m_fuzz_support::TARGETS"
             );
         }
     }
