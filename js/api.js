@@ -1,13 +1,19 @@
 // The public API. Entries (index.js, workerd.js, node-entry.js) differ only in how they load the WASM module;
 // all logic is in Rust: this file only moves arguments across and lifts errors into their classes.
-import { wasm } from './runtime.js';
+import { generation, restartError, track, trapped, wasm } from './runtime.js';
 import { liftError } from './lift.js';
 
 export { TokenType, AuthStatus } from './constants.js';
 
 /** The package version, read from the WASM module (proves the module is loaded and callable). */
 export function version() {
-  return wasm().version();
+  const gen = generation;
+  const inst = wasm();
+  try {
+    return inst.glue.version();
+  } catch (e) {
+    throw fail(e, { inst, gen });
+  }
 }
 
 /**
@@ -18,51 +24,50 @@ export function createClerkClient(options = {}) {
   const opts = options ?? {};
   const { fetch, env, ...rest } = isObject(opts) ? opts : {};
   if (fetch !== undefined && typeof fetch !== 'function') throw new TypeError('options.fetch must be a function');
-  let client;
-  try {
-    client = new (wasm().Client)(isObject(opts) ? rest : opts, env, processEnv(), fetch);
-  } catch (e) {
-    throw liftError(e);
-  }
+  const clientArgs = [isObject(opts) ? rest : opts, env, processEnv(), fetch];
+  // The wasm `Client`, the instance it lives in and what this file keeps of it. After the instance trapped
+  // (runtime.js), the next call makes a new one from the same arguments in the new instance, with empty caches.
+  let session;
+  const connect = () => {
+    const gen = generation;
+    const inst = wasm();
+    let client;
+    try {
+      client = new inst.Client(...clientArgs);
+    } catch (e) {
+      throw fail(e, { inst, gen });
+    }
+    if (gen !== generation) throw restartError(inst.glue);
+    return (session = { client, inst, gen, hits: new Map() });
+  };
+  connect();
+  const current = () => (session.gen === generation ? session : connect());
   // The last argument holds the call's options, and so its `signal`.
   const call = (method) => async (...args) => {
+    const s = current();
     try {
-      return await client[method](...args);
+      return await track(s.client[method](...args), s.inst);
     } catch (e) {
       const options = args.at(-1);
-      throw liftError(e, isObject(options) ? options.signal : undefined);
+      throw fail(e, s, isObject(options) ? options.signal : undefined);
     }
   };
   const list = call('list');
   const verifyInRust = call('verify');
-  const finishVerify = (handle, verdict, error) => client.verifyFinish(handle, verdict, error);
-  // A verified-token cache hit comes back as its entry's serial. The result parsed once is kept here by it
-  // (never handed out) and each hit gets a copy: copying is ~4x cheaper than parsing the text again.
-  const hits = new Map();
-  const hitResult = (serial) => {
-    let result = hits.get(serial);
-    if (result === undefined) {
-      const text = client.lastHitText();
-      if (text === undefined) return undefined;
-      result = JSON.parse(text);
-      if (hits.size >= MAX_KEPT_HITS) hits.delete(hits.keys().next().value);
-      hits.set(serial, result);
-    }
-    return copyJson(result);
-  };
   // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
   // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   const verify = async (params) => {
+    const s = session.gen === generation ? session : connect();
     let outcome;
     try {
-      outcome = client.verifyNow(onlyToken(params), params);
-      if (typeof outcome === 'number') outcome = hitResult(outcome);
+      outcome = s.client.verifyNow(onlyToken(params), params);
+      if (typeof outcome === 'number') outcome = hitResult(s, outcome);
       else if (Array.isArray(outcome)) {
-        const text = await checkSignature(outcome, finishVerify);
+        const text = await checkSignature(outcome, s, finishVerify);
         outcome = text === undefined ? undefined : JSON.parse(text);
       }
     } catch (e) {
-      throw liftError(e, isObject(params) ? params.signal : undefined);
+      throw fail(e, s, isObject(params) ? params.signal : undefined);
     }
     // The result, or undefined: I/O is needed.
     return outcome === undefined ? verifyInRust(params) : outcome;
@@ -87,24 +92,97 @@ export function createClerkClient(options = {}) {
     verifyToken: verifyTokenOrParams,
   };
   const authenticateInRust = call('authenticateRequest');
-  const finishAuthenticate = (handle, verdict, error) => client.authenticateFinish(handle, verdict, error);
   /** Authenticates a `Request` by its `Authorization` header (reference §5); resolves to a request state. */
   const authenticateRequest = async (request, options) => {
     if (!isObject(request) || typeof request.headers?.get !== 'function') {
       throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
     }
     const authorization = request.headers.get('authorization') ?? undefined;
+    const s = current();
     let state;
     try {
       // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
-      state = client.authenticateNow(authorization === undefined ? undefined : utf8(authorization), options);
-      if (Array.isArray(state)) state = await checkSignature(state, finishAuthenticate);
+      state = s.client.authenticateNow(authorization === undefined ? undefined : utf8(authorization), options);
+      if (Array.isArray(state)) state = await checkSignature(state, s, finishAuthenticate);
     } catch (e) {
-      throw liftError(e, isObject(options) ? options.signal : undefined);
+      throw fail(e, s, isObject(options) ? options.signal : undefined);
     }
     return requestState(state === undefined ? await authenticateInRust(authorization, options) : state);
   };
-  return { m2m, m2mTokens, authenticateRequest };
+  const client = { m2m, m2mTokens, authenticateRequest };
+  // Tests only (tests/node/trap-recovery.test.mjs), not part of the API or its types: a trap in a synchronous
+  // call of this client or in the poll of an async one's future, through the same error handling as every call.
+  Object.defineProperty(client, INTERNAL, {
+    value: {
+      trap: async (asynchronously) => {
+        const s = current();
+        try {
+          if (!asynchronously) s.inst.glue.__trapForTests(false);
+          return await track(s.inst.glue.__trapForTests(true), s.inst);
+        } catch (e) {
+          throw fail(e, s);
+        }
+      },
+      /** The instance this client's next call runs in: its generation and its `WebAssembly.Memory`. */
+      instance: () => {
+        const s = current();
+        return { generation: s.gen, memory: s.inst.memory };
+      },
+    },
+  });
+  return client;
+}
+
+/** The hidden test hook of each client (see the end of `createClerkClient`). */
+const INTERNAL = Symbol.for('clerk-m2m-edge.internal');
+
+/**
+ * What a call of session `s` (a wasm `Client`, or just the instance and its generation) that threw `e` throws: the
+ * lifted error; or, when its instance trapped during the call or before it, an Error saying the module was
+ * restarted, with the trap as `cause`. A trap seen here (a synchronous call, or an async export's promise) is
+ * reported to runtime.js first.
+ */
+function fail(e, s, signal) {
+  const lifted = liftError(e, signal);
+  if (lifted === e && isTrap(e)) trapped(e, s.inst.glue);
+  return s.gen === generation ? lifted : restartError(s.inst.glue);
+}
+
+/** Whether `e` is a trap; never throws (`instanceof` runs a Proxy's getPrototypeOf trap). */
+function isTrap(e) {
+  try {
+    return e instanceof WebAssembly.RuntimeError;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A verified-token cache hit comes back as its entry's serial. The result parsed once is kept in the session by
+ * it (never handed out) and each hit gets a copy: copying is ~4x cheaper than parsing the text again. Serials are
+ * per instance: a new session starts with no kept results.
+ */
+function hitResult(s, serial) {
+  let result = s.hits.get(serial);
+  if (result === undefined) {
+    const text = s.client.lastHitText();
+    if (text === undefined) return undefined;
+    result = JSON.parse(text);
+    if (s.hits.size >= MAX_KEPT_HITS) s.hits.delete(s.hits.keys().next().value);
+    s.hits.set(serial, result);
+  }
+  return copyJson(result);
+}
+
+/** Finishes a signature check in the `Client` that asked for it, unless its instance has trapped since. */
+function finishVerify(s, handle, verdict, error) {
+  if (s.gen !== generation) throw restartError(s.inst.glue);
+  return s.client.verifyFinish(handle, verdict, error);
+}
+
+function finishAuthenticate(s, handle, verdict, error) {
+  if (s.gen !== generation) throw restartError(s.inst.glue);
+  return s.client.authenticateFinish(handle, verdict, error);
 }
 
 /**
@@ -119,23 +197,21 @@ function secretAsToken(params) {
   return { ...rest, token: secret };
 }
 
-/** The WASM module's `WebAssembly.Memory` (the object stays; its `buffer` changes when it grows). */
-let memory;
-
 /** `hand_out` in src/lib.rs packs the two lengths of a signature check as `data * BASE + signature`. */
 const SIGNATURE_LEN_BASE = 4096;
 
 /**
- * Checks the signature a synchronous step asked for with WebCrypto and hands the answer, or what WebCrypto
- * threw, to `finish`. The step is `[handle, cryptoKey, signatureAt, dataAt, lengths]`: the bytes stay in the
- * WASM memory, which Rust leaves unchanged until `finish`; `crypto.subtle.verify` copies them before it
- * returns, so the views are made right before the call.
+ * Checks the signature a synchronous step of session `s` asked for with WebCrypto and hands the answer, or what
+ * WebCrypto threw, to `finish`. The step is `[handle, cryptoKey, signatureAt, dataAt, lengths]`: the bytes stay in
+ * the memory of the session's instance (a `WebAssembly.Memory`: the object stays, its `buffer` changes when it
+ * grows), which Rust leaves unchanged until `finish`; `crypto.subtle.verify` copies them before it returns, so
+ * the views are made right before the call.
  */
-async function checkSignature(step, finish) {
+async function checkSignature(step, s, finish) {
   let verdict;
   let error;
   try {
-    const { buffer } = (memory ??= wasm().wasmMemory());
+    const { buffer } = s.inst.memory;
     const lengths = step[4];
     const signature = new Uint8Array(buffer, step[2], lengths % SIGNATURE_LEN_BASE);
     const data = new Uint8Array(buffer, step[3], Math.floor(lengths / SIGNATURE_LEN_BASE));
@@ -143,7 +219,7 @@ async function checkSignature(step, finish) {
   } catch (e) {
     error = e ?? null;
   }
-  return finish(step[0], verdict, error);
+  return finish(s, step[0], verdict, error);
 }
 
 /** How many cache hits' parsed results one client keeps (oldest first out); a miss only costs a parse. */

@@ -45,6 +45,22 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
+/// Tests only: traps (`unreachable`, what a panic or an out-of-memory abort compiles to with panic=abort), at
+/// once or, `asynchronously`, in the poll of the returned promise's future after one await, to check that
+/// js/runtime.js restarts the module (docs/reliability.md, "Restart after a trap"). Not part of the package's
+/// public API: reachable only through the hidden test hook of js/api.js.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(js_name = __trapForTests)]
+pub fn trap_for_tests(asynchronously: bool) -> Promise {
+    if !asynchronously {
+        core::arch::wasm32::unreachable()
+    }
+    future_to_promise(async {
+        let _ = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+        core::arch::wasm32::unreachable()
+    })
+}
+
 struct Shared {
     config: ClientConfig,
     jwt: JwtOptions,
