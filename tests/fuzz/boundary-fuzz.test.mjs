@@ -17,10 +17,10 @@
 // Runs its own local Backend API: the cases mint and revoke tokens.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { root } from '../node/context.mjs';
+import { bundleWorker, installPacked, startWorker } from '../node/packed.mjs';
 import { ownBapi } from '../node/reliability-bapi.mjs';
 import { EventLog, TARGETS, fuzz, makeFixture, summary } from '../node/boundary-fuzz.mjs';
 
@@ -93,10 +93,11 @@ describe('node', { skip: RUNS === 0 && 'FUZZ_RUNS=0' }, () => {
 describe('workerd', { skip: WORKERD_RUNS === 0 && 'FUZZ_WORKERD_RUNS=0' }, () => {
   let mf, dir;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clerk-m2m-boundary-fuzz-'));
+    dir = installPacked('clerk-m2m-boundary-fuzz-', PKG);
     const out = join(dir, 'dist');
+    mkdirSync(out);
     writeFileSync(join(dir, 'entry.mjs'), [
-      `import * as pkg from ${JSON.stringify(join(PKG, 'workerd.js'))};`,
+      "import * as pkg from 'clerk-m2m-edge';",
       `import { EventLog, fuzz } from ${JSON.stringify(join(root, 'tests/node/boundary-fuzz.mjs'))};`,
       'const log = new EventLog();',
       "addEventListener('unhandledrejection', (event) => log.record('unhandledRejection', event.reason));",
@@ -113,29 +114,8 @@ describe('workerd', { skip: WORKERD_RUNS === 0 && 'FUZZ_WORKERD_RUNS=0' }, () =>
       '};',
       '',
     ].join('\n'));
-    // As wrangler does: the .wasm import stays a module of its own, which workerd loads precompiled.
-    const wasmModule = {
-      name: 'wasm-module',
-      setup(b) {
-        b.onResolve({ filter: /\.wasm$/ }, (args) => {
-          const source = join(args.resolveDir, args.path);
-          copyFileSync(source, join(out, basename(source)));
-          return { path: `./${basename(source)}`, external: true };
-        });
-      },
-    };
-    const { build } = await import(`${root}/node_modules/esbuild/lib/main.js`);
-    mkdirSync(out, { recursive: true });
-    await build({
-      entryPoints: [join(dir, 'entry.mjs')], bundle: true, format: 'esm', platform: 'neutral', conditions: ['workerd', 'worker'],
-      mainFields: ['module', 'main'], outfile: join(out, 'index.js'), plugins: [wasmModule], logLevel: 'silent',
-    });
-    const { Miniflare } = await import(`${root}/node_modules/miniflare/dist/src/index.js`);
-    mf = new Miniflare({
-      modules: true, scriptPath: join(out, 'index.js'), modulesRoot: out,
-      modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-      compatibilityDate: '2026-04-01', compatibilityFlags: ['nodejs_compat'],
-    });
+    await bundleWorker(join(dir, 'entry.mjs'), out);
+    mf = await startWorker(out, { compatibilityFlags: ['nodejs_compat'] });
   });
   after(async () => {
     await mf?.dispose();
