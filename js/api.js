@@ -57,7 +57,7 @@ export function createClerkClient(options = {}) {
   // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
   // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   const verify = async (params) => {
-    const s = session.gen === generation ? session : connect();
+    const s = current();
     let outcome;
     try {
       outcome = s.client.verifyNow(onlyToken(params), params);
