@@ -122,7 +122,7 @@ fn walk(
             return Err(WalkError::new("is too long (at most 100000 items)"));
         }
         let length = length as u32;
-        let mut out = Vec::with_capacity(length.min(MAX_ARRAY_LENGTH) as usize);
+        let mut out = Vec::with_capacity(length as usize);
         for i in 0..length {
             let index = || ["[", itoa::Buffer::new().format(i), "]"].concat();
             let item =
