@@ -60,12 +60,9 @@ export function createClerkClient(options = {}) {
     const s = current();
     let outcome;
     try {
-      outcome = s.client.verifyNow(onlyToken(params), params);
+      outcome = s.client.step(STEP_VERIFY, onlyToken(params), params);
       if (typeof outcome === 'number') outcome = hitResult(s, outcome);
-      else if (Array.isArray(outcome)) {
-        const text = await checkSignature(outcome, s, finishVerify);
-        outcome = text === undefined ? undefined : JSON.parse(text);
-      }
+      else if (Array.isArray(outcome)) outcome = await checkSignature(outcome, s);
     } catch (e) {
       throw fail(e, s, isObject(params) ? params.signal : undefined);
     }
@@ -102,8 +99,8 @@ export function createClerkClient(options = {}) {
     let state;
     try {
       // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
-      state = s.client.authenticateNow(authorization === undefined ? undefined : utf8(authorization), options);
-      if (Array.isArray(state)) state = await checkSignature(state, s, finishAuthenticate);
+      state = s.client.step(STEP_AUTHENTICATE, authorization === undefined ? undefined : utf8(authorization), options);
+      if (Array.isArray(state)) state = await checkSignature(state, s);
     } catch (e) {
       throw fail(e, s, isObject(options) ? options.signal : undefined);
     }
@@ -158,31 +155,19 @@ function isTrap(e) {
 }
 
 /**
- * A verified-token cache hit comes back as its entry's serial. The result parsed once is kept in the session by
- * it (never handed out) and each hit gets a copy: copying is ~4x cheaper than parsing the text again. Serials are
- * per instance: a new session starts with no kept results.
+ * A verified-token cache hit comes back as its entry's serial. The result built once (`lastHit`) is kept in the
+ * session by it (never handed out) and each hit gets a copy: copying in JS is cheaper than building it again in
+ * Rust. Serials are per instance: a new session starts with no kept results.
  */
 function hitResult(s, serial) {
   let result = s.hits.get(serial);
   if (result === undefined) {
-    const text = s.client.lastHitText();
-    if (text === undefined) return undefined;
-    result = JSON.parse(text);
+    result = s.client.lastHit();
+    if (result === undefined) return undefined;
     if (s.hits.size >= MAX_KEPT_HITS) s.hits.delete(s.hits.keys().next().value);
     s.hits.set(serial, result);
   }
   return copyJson(result);
-}
-
-/** Finishes a signature check in the `Client` that asked for it, unless its instance has trapped since. */
-function finishVerify(s, handle, verdict, error) {
-  if (s.gen !== generation) throw restartError(s.inst.glue);
-  return s.client.verifyFinish(handle, verdict, error);
-}
-
-function finishAuthenticate(s, handle, verdict, error) {
-  if (s.gen !== generation) throw restartError(s.inst.glue);
-  return s.client.authenticateFinish(handle, verdict, error);
 }
 
 /**
@@ -197,32 +182,29 @@ function secretAsToken(params) {
   return { ...rest, token: secret };
 }
 
-/** `hand_out` in src/lib.rs packs the two lengths of a signature check as `data * BASE + signature`. */
-const SIGNATURE_LEN_BASE = 4096;
+/** The kinds of `Client.step`, the hot path of src/lib.rs (its crate docs describe the protocol). */
+const STEP_VERIFY = 0;
+const STEP_AUTHENTICATE = 1;
 
 /**
- * Checks the signature a synchronous step of session `s` asked for with WebCrypto and hands the answer, or what
- * WebCrypto threw, to `finish`. The step is `[handle, cryptoKey, signatureAt, dataAt, lengths]`: the bytes stay in
- * the memory of the session's instance (a `WebAssembly.Memory`: the object stays, its `buffer` changes when it
- * grows), which Rust leaves unchanged until `finish`; `crypto.subtle.verify` copies them before it returns, so
- * the views are made right before the call.
+ * Checks the signature a `step` of session `s` asked for, `[handle, cryptoKey, signature, data]`, with WebCrypto
+ * and hands the answer, or what WebCrypto threw, to `finish` in the same `Client`, unless its instance has
+ * trapped since. `signature` and `data` are views of the instance's memory, valid until the next call into it:
+ * `verify` copies them before it returns its promise.
  */
-async function checkSignature(step, s, finish) {
+async function checkSignature(step, s) {
   let verdict;
   let error;
   try {
-    const { buffer } = s.inst.memory;
-    const lengths = step[4];
-    const signature = new Uint8Array(buffer, step[2], lengths % SIGNATURE_LEN_BASE);
-    const data = new Uint8Array(buffer, step[3], Math.floor(lengths / SIGNATURE_LEN_BASE));
-    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], signature, data);
+    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], step[2], step[3]);
   } catch (e) {
     error = e ?? null;
   }
-  return finish(s, step[0], verdict, error);
+  if (s.gen !== generation) throw restartError(s.inst.glue);
+  return s.client.finish(step[0], verdict, error);
 }
 
-/** How many cache hits' parsed results one client keeps (oldest first out); a miss only costs a parse. */
+/** How many cache hits' results one client keeps (oldest first out); a miss only costs building it again. */
 const MAX_KEPT_HITS = 256;
 
 /**

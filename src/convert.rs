@@ -1,9 +1,13 @@
 //! JS values in and out. Params become `serde_json::Value` through a strict walker (so `NaN`, functions,
-//! class instances and cycles are typed errors, not silent `null`s); results go out through `JSON.parse`, which
-//! yields plain objects and reuses the JSON encoder the core already links.
-
-use clerk_m2m_core::{ApiResponseError, Error};
+//! class instances and cycles are typed errors, not silent `null`s); results and error payloads go out through
+//! serde-wasm-bindgen, which builds the plain objects and arrays directly (docs/benchmarks.md, "serde-wasm-bindgen
+//! at the boundary", has the measurements that chose this direction).
+use clerk_m2m_core::{
+    ApiError, ApiErrorMeta, ApiResponseError, Error, JsJson, M2mToken, M2mTokenPage,
+};
 use js_sys::{Array, Object, Reflect};
+use serde::ser::SerializeStruct;
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -178,15 +182,61 @@ fn number(n: f64) -> Option<Value> {
     Number::from_f64(n).map(Value::Number)
 }
 
-/// Hands JSON to JS as plain objects and arrays.
+/// Hands JSON to JS as plain objects and arrays, equal to what `JSON.parse` of its text returns.
 pub fn json_to_js(value: &Value) -> JsValue {
-    // `serde_json::to_string` writes what `Display` does, without `core::fmt`; a `Value` always serialises.
-    json_text_to_js(&serde_json::to_string(value).unwrap_or_default())
+    out(&JsJson(value), holds_proto_key(value))
 }
 
-/// JSON text (written by the core) as a fresh JS value.
-pub fn json_text_to_js(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+/// What the core's typed results (`M2MToken`, a page of them) need besides `Serialize` to go out.
+pub trait Output: Serialize {
+    /// Whether a free-form part (the claims) holds a `__proto__` key.
+    fn holds_proto_key(&self) -> bool;
+}
+
+impl Output for M2mToken {
+    fn holds_proto_key(&self) -> bool {
+        self.claims.as_ref().is_some_and(map_holds_proto_key)
+    }
+}
+
+impl Output for M2mTokenPage {
+    fn holds_proto_key(&self) -> bool {
+        self.data.iter().any(Output::holds_proto_key)
+    }
+}
+
+/// A typed result as plain JS objects and arrays, equal to what `JSON.parse` of its JSON text returns.
+pub fn to_js(result: &impl Output) -> JsValue {
+    out(result, result.holds_proto_key())
+}
+
+/// `null` for `None` and plain objects for maps, as `JSON.parse` makes them; `undefined` only where asked ([`Unset`]).
+const SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::json_compatible();
+
+fn out(value: &impl Serialize, holds_proto_key: bool) -> JsValue {
+    if holds_proto_key {
+        // serde-wasm-bindgen assigns object keys (`o[key] = v`), so a `__proto__` key would set the prototype where
+        // `JSON.parse` makes an own property: such a value (a claim, say) goes through `JSON.parse` instead.
+        let text = serde_json::to_string(value).unwrap_or_default();
+        return js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+    }
+    // Cannot fail: every value handed here is made of strings, bools, JS-safe numbers (`JsJson`), arrays and
+    // string-keyed objects.
+    value.serialize(&SERIALIZER).unwrap_or(JsValue::NULL)
+}
+
+fn map_holds_proto_key(map: &Map<String, Value>) -> bool {
+    map.iter()
+        .any(|(k, v)| k == "__proto__" || holds_proto_key(v))
+}
+
+fn holds_proto_key(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(holds_proto_key),
+        Value::Object(map) => map_holds_proto_key(map),
+        _ => false,
+    }
 }
 
 /// Builds the tagged `Error` that `liftError` in js/errors.js turns into the public class.
@@ -229,63 +279,91 @@ fn set_api_fields(api: &ApiResponseError, set: &dyn Fn(&str, JsValue)) {
     if let Some(retry_after) = api.retry_after {
         set("retryAfter", retry_after.into());
     }
-    let errors = Array::new();
-    for entry in &api.errors {
-        let o = Object::new();
-        let put = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-        };
-        put("code", entry.code.as_str().into());
-        put("message", entry.message.as_str().into());
-        if let Some(meta) = &entry.meta {
-            put(
-                "longMessage",
-                entry
-                    .long_message
-                    .as_deref()
-                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
-            );
-            put("meta", json_to_js(&meta_json(meta)));
-        }
-        errors.push(&o);
-    }
-    set("errors", errors.into());
+    set(
+        "errors",
+        out(
+            &api.errors.iter().map(ErrorEntry).collect::<Vec<_>>(),
+            false,
+        ),
+    );
 }
 
-fn meta_json(meta: &clerk_m2m_core::ApiErrorMeta) -> Value {
-    // Every key present, `undefined` (dropped by JSON) when absent, as the reference's ClerkAPIError does.
-    let mut o = Map::new();
-    let mut put = |k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            o.insert(k.to_owned(), v);
+/// One entry of `errors[]` as the reference's `parseError` builds it: `code` and `message`; then, for an entry
+/// the Backend API sent, `longMessage` (`undefined` when absent, the key still there) and `meta`.
+struct ErrorEntry<'a>(&'a ApiError);
+
+impl Serialize for ErrorEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let entry = self.0;
+        let mut out = s.serialize_struct("ClerkAPIError", 4)?;
+        out.serialize_field("code", &entry.code)?;
+        out.serialize_field("message", &entry.message)?;
+        if let Some(meta) = &entry.meta {
+            match &entry.long_message {
+                Some(text) => out.serialize_field("longMessage", text)?,
+                None => out.serialize_field("longMessage", &Unset)?,
+            }
+            out.serialize_field("meta", &Meta(meta))?;
         }
-    };
-    put("paramName", meta.param_name.clone().map(Value::from));
-    put("sessionId", meta.session_id.clone().map(Value::from));
-    put(
-        "emailAddresses",
-        meta.email_addresses.clone().map(Value::from),
-    );
-    put("identifiers", meta.identifiers.clone().map(Value::from));
-    put("zxcvbn", meta.zxcvbn.clone());
-    put("plan", meta.plan.clone());
-    put(
-        "isPlanUpgradePossible",
-        meta.is_plan_upgrade_possible.map(Value::from),
-    );
-    put(
-        "seatsQuantityToAdd",
-        meta.seats_quantity_to_add
-            .and_then(Number::from_f64)
-            .map(Value::Number),
-    );
-    put(
-        "seatsQuantity",
-        meta.seats_quantity
-            .and_then(Number::from_f64)
-            .map(Value::Number),
-    );
-    Value::Object(o)
+        out.end()
+    }
+}
+
+/// A JS value as it is (serde-wasm-bindgen's `preserve`).
+struct Js(JsValue);
+
+impl Serialize for Js {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_wasm_bindgen::preserve::serialize(&self.0, s)
+    }
+}
+
+/// `undefined`.
+struct Unset;
+
+impl Serialize for Unset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Js(JsValue::UNDEFINED).serialize(s)
+    }
+}
+
+/// The `meta` the reference keeps, camelCase, with only the keys the Backend API sent.
+struct Meta<'a>(&'a ApiErrorMeta);
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let meta = self.0;
+        let mut out = s.serialize_struct("meta", 9)?;
+        let finite = |n: Option<f64>| n.filter(|n| n.is_finite());
+        if let Some(v) = &meta.param_name {
+            out.serialize_field("paramName", v)?;
+        }
+        if let Some(v) = &meta.session_id {
+            out.serialize_field("sessionId", v)?;
+        }
+        if let Some(v) = &meta.email_addresses {
+            out.serialize_field("emailAddresses", v)?;
+        }
+        if let Some(v) = &meta.identifiers {
+            out.serialize_field("identifiers", v)?;
+        }
+        if let Some(v) = &meta.zxcvbn {
+            out.serialize_field("zxcvbn", &Js(json_to_js(v)))?;
+        }
+        if let Some(v) = &meta.plan {
+            out.serialize_field("plan", &Js(json_to_js(v)))?;
+        }
+        if let Some(v) = meta.is_plan_upgrade_possible {
+            out.serialize_field("isPlanUpgradePossible", &v)?;
+        }
+        if let Some(v) = finite(meta.seats_quantity_to_add) {
+            out.serialize_field("seatsQuantityToAdd", &v)?;
+        }
+        if let Some(v) = finite(meta.seats_quantity) {
+            out.serialize_field("seatsQuantity", &v)?;
+        }
+        out.end()
+    }
 }
 
 #[cfg(test)]
@@ -412,6 +490,40 @@ mod tests {
         assert_eq!(sparse, Some(serde_json::json!({ "a": [1, null, 3] })));
         // Still serving: the same walker converts the next value.
         assert!(js_to_json(&js("{ ok: [true] }"), "params").is_ok());
+    }
+
+    #[wasm_bindgen_test]
+    fn results_are_what_json_parse_makes_of_their_text() {
+        let texts = [
+            r#"{"id":"mt_1","big":12345678901234567890,"neg":-9007199254740993,"f":1.5,"z":-0.0,"e":1e308,"tiny":5e-324,"s":"é\u2028\"\\","a":[null,true,{"z":1,"a":2}],"o":{}}"#,
+            r#"[1,[],"x"]"#,
+            "null",
+        ];
+        for text in texts {
+            let value: Value = serde_json::from_str(text).unwrap_or(Value::Bool(false));
+            let ours = json_to_js(&value);
+            let parsed = js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED);
+            let as_text = |v: &JsValue| js_sys::JSON::stringify(v).ok().map(String::from);
+            assert_eq!(as_text(&ours), as_text(&parsed), "{text}");
+        }
+        let z = Reflect::get(&json_to_js(&serde_json::json!({ "z": -0.0 })), &"z".into());
+        assert!(
+            z.is_ok_and(|z| Object::is(&z, &JsValue::from_f64(-0.0))),
+            "-0 stays -0"
+        );
+
+        // A `__proto__` key is an own property, as `JSON.parse` makes it, never the prototype.
+        let text = r#"{"claims":{"__proto__":{"admin":true},"x":1}}"#;
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let claims = Reflect::get(&json_to_js(&value), &"claims".into()).unwrap_or(JsValue::NULL);
+        let keys = Reflect::own_keys(&claims).map(|k| k.length()).unwrap_or(0);
+        assert_eq!(keys, 2, "__proto__ and x are own keys");
+        assert!(OBJECT_PROTOTYPE.with(|p| JsValue::from(Object::get_prototype_of(&claims)) == *p));
+        let admin = Reflect::get(&claims, &"admin".into()).unwrap_or(JsValue::NULL);
+        assert!(
+            admin.is_undefined(),
+            "not inherited through a planted prototype"
+        );
     }
 
     #[wasm_bindgen_test]

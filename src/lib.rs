@@ -1,6 +1,35 @@
 //! `clerk-m2m-edge`: the WebAssembly boundary. Converts JS values to core types, calls the core, and
 //! converts results and errors back. No business rule lives here: if an export grows an `if` about one,
 //! it belongs in `clerk-m2m-core`.
+//!
+//! # The boundary
+//!
+//! js/api.js holds one wasm [`Client`] per `createClerkClient`. Every call crosses in one of two ways:
+//!
+//! * **A call**: `list`, `createToken`, `revokeToken`, `verify`, `authenticateRequest` return a promise of the
+//!   result. Params go in through the strict walker of `convert` (typed errors for anything that is not JSON
+//!   data); results and error payloads come out through serde-wasm-bindgen; a failure is a rejection with a
+//!   tagged `Error` that js/errors.js lifts into its public class.
+//! * **The hot path** of `m2m.verify` and `authenticateRequest`, so that a JWT whose key is at hand costs one
+//!   await (WebCrypto's `verify`) and no promise from Rust:
+//!
+//!   ```text
+//!   step = client.step(kind, textUtf8 | undefined, params)   kind: STEP_VERIFY (text = the token, given alone
+//!                                                              when params is just { token }) or
+//!                                                              STEP_AUTHENTICATE (text = Authorization header)
+//!     undefined                     → I/O is needed: make the call (client.verify / client.authenticateRequest)
+//!     a number (verify only)        → a verified-token cache hit, by its serial: the same number and result on
+//!                                     every hit of one entry; JS keeps results by serial and asks
+//!                                     client.lastHit() (the result, once) only for a serial it has not seen
+//!     [handle, key, signature, data] → await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data),
+//!                                     then client.finish(handle, verdict, thrown): the result, or undefined
+//!                                     (the handle was dropped: make the call)
+//!     anything else                 → the result (a request state)
+//!   a thrown tagged Error           → the verification failed
+//!   ```
+//!
+//!   `signature` and `data` are views of this module's memory (no copy), valid until the next call into it:
+//!   `verify` copies them before it returns its promise.
 
 mod convert;
 mod platform;
@@ -24,12 +53,12 @@ use clerk_m2m_core::authenticate::{AuthStep, PendingAuth};
 use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use convert::{error_to_js, js_to_json, js_to_json_without, json_text_to_js, json_to_js};
+use convert::{error_to_js, js_to_json, js_to_json_without, json_to_js, to_js};
 use platform::WebPlatform;
 
 /// The package version.
@@ -38,8 +67,8 @@ pub fn version() -> String {
     clerk_m2m_core::VERSION.to_owned()
 }
 
-/// The module's `WebAssembly.Memory`: JS reads the bytes of a signature check from it in place (see
-/// [`Client::verify_now`]). Not part of the package's public API.
+/// The module's `WebAssembly.Memory`, for js/runtime.js's diagnostics (the soak tests sample its size). Not part
+/// of the package's public API.
 #[wasm_bindgen(js_name = wasmMemory)]
 pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
@@ -71,9 +100,9 @@ struct Shared {
 /// (callers that never came back, e.g. a cancelled Worker request) drops the oldest.
 const MAX_PENDING_SIGNATURES: usize = 1024;
 
-/// `hand_out` packs the signed data's and the signature's lengths as `data * BASE + signature`; js/api.js
-/// unpacks them with the same number.
-const SIGNATURE_LEN_BASE: f64 = 4096.0;
+/// [`Client::step`]'s kinds; js/api.js has the same numbers.
+pub const STEP_VERIFY: u32 = 0;
+pub const STEP_AUTHENTICATE: u32 = 1;
 
 /// A verification waiting for JS to check its signature.
 enum Waiting {
@@ -96,7 +125,7 @@ pub struct Client {
     shared: Rc<Shared>,
     pending: RefCell<Vec<(u32, Waiting)>>,
     next_handle: Cell<u32>,
-    /// The verification the last cache hit of [`Client::verify_now`] returned, for [`Client::last_hit_text`].
+    /// The verification the last cache hit of [`Client::step`] returned, for [`Client::last_hit`].
     last_hit: RefCell<Option<Rc<Verification>>>,
 }
 
@@ -132,7 +161,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::list(&p, &shared.config, &params)
                     .await
-                    .map(|page| CallOutput::Text(page.to_public_json_text()))
+                    .map(|page| to_js(&page))
             })
         })
     }
@@ -144,7 +173,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::create_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| CallOutput::Text(t.to_public_json_text()))
+                    .map(|t| to_js(&t))
             })
         })
     }
@@ -156,7 +185,7 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::m2m::revoke_token(&p, &shared.config, &params)
                     .await
-                    .map(|t| CallOutput::Text(t.to_public_json_text()))
+                    .map(|t| to_js(&t))
             })
         })
     }
@@ -174,7 +203,7 @@ impl Client {
                     &options,
                 )
                 .await
-                .map(|state| CallOutput::Json(state.to_public_json()))
+                .map(|state| json_to_js(&state.to_public_json()))
             })
         })
     }
@@ -185,25 +214,39 @@ impl Client {
             Box::pin(async move {
                 clerk_m2m_core::verify::verify_shared(&p, &shared.config, &shared.jwt, &params)
                     .await
-                    .map(|v| CallOutput::Text(v.json.clone()))
+                    .map(|v| verification_to_js(&v))
             })
         })
     }
 
-    /// `m2m.verify(params)` without a promise, for a local JWT whose key (and imported `CryptoKey`) is at
-    /// hand. Returns a verified-token cache hit's [`Verification::serial`] (the same number, and the same
-    /// result, on every hit of one entry: JS keeps the parsed result by it and asks [`Client::last_hit_text`]
-    /// only for a serial it has not seen), or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see
-    /// `hand_out`) for JS to check with `crypto.subtle.verify` and pass to [`Client::verify_finish`], or
-    /// `undefined` when [`Client::verify`] must run (I/O needed, or not a local JWT). Throws the tagged error
-    /// of a failed check. `token` (UTF-8) is given alone when `params` is exactly `{ token }` (no conversion
-    /// needed).
-    #[wasm_bindgen(js_name = verifyNow)]
-    pub fn verify_now(&self, token: Option<Vec<u8>>, params: JsValue) -> Result<JsValue, JsValue> {
+    /// The hot path's first step (see the crate docs): `kind` is [`STEP_VERIFY`] or [`STEP_AUTHENTICATE`],
+    /// `text` the token or the `Authorization` header as UTF-8.
+    pub fn step(
+        &self,
+        kind: u32,
+        text: Option<Vec<u8>>,
+        params: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let shared = &self.shared;
-        let route = match token {
-            Some(utf8) => {
-                let token = from_utf8(utf8);
+        let text = text.map(from_utf8);
+        if kind == STEP_AUTHENTICATE {
+            let step = split_signal(&params).and_then(|(options, _)| {
+                clerk_m2m_core::authenticate::authenticate_now(
+                    &shared.config,
+                    &shared.jwt,
+                    text.as_deref(),
+                    &options,
+                    now_ms(),
+                )
+            });
+            return match step.map_err(|e| error_to_js(&e))? {
+                AuthStep::Done(state) => Ok(json_to_js(&state.to_public_json())),
+                AuthStep::Signature(pending) => Ok(self.hand_out(Waiting::Authenticate(pending))),
+                AuthStep::Async => Ok(JsValue::UNDEFINED),
+            };
+        }
+        let route = match text {
+            Some(token) => {
                 clerk_m2m_core::verify::prepare_token(&shared.config, &shared.jwt, &token, now_ms())
             }
             None => split_signal(&params).and_then(|(params, _)| {
@@ -224,74 +267,38 @@ impl Client {
         }
     }
 
-    /// The JSON text of the result [`Client::verify_now`] last returned a serial for, once: `undefined` when
-    /// it was already taken.
-    #[wasm_bindgen(js_name = lastHitText)]
-    pub fn last_hit_text(&self) -> Option<String> {
-        let hit = self.last_hit.borrow_mut().take()?;
-        Some(hit.json.clone())
+    /// The result of the cache hit [`Client::step`] last returned a serial for, once: `undefined` when it was
+    /// already taken.
+    #[wasm_bindgen(js_name = lastHit)]
+    pub fn last_hit(&self) -> JsValue {
+        match self.last_hit.borrow_mut().take() {
+            Some(hit) => verification_to_js(&hit),
+            None => JsValue::UNDEFINED,
+        }
     }
 
-    /// Finishes a [`Client::verify_now`] handle with `crypto.subtle.verify`'s answer (`verdict`), or what it
-    /// threw (`error`, not `undefined`): the result's JSON text, or `undefined` when the handle is unknown
-    /// (dropped): run `verify`.
-    #[wasm_bindgen(js_name = verifyFinish)]
-    pub fn verify_finish(
+    /// Finishes a signature check [`Client::step`] handed out, with `crypto.subtle.verify`'s answer (`verdict`)
+    /// or what it threw (`thrown`, not `undefined`): the result, or `undefined` when the handle is unknown
+    /// (dropped): make the call.
+    pub fn finish(
         &self,
         handle: u32,
         verdict: JsValue,
-        error: JsValue,
+        thrown: JsValue,
     ) -> Result<JsValue, JsValue> {
-        match self.take_waiting(handle, verdict, error) {
-            Some((Waiting::Verify(pending), verdict)) => {
-                verification_text(pending.finish(verdict, now_ms(), &self.shared.jwt))
-            }
-            _ => Ok(JsValue::UNDEFINED),
+        let Some((waiting, verdict)) = self.take_waiting(handle, verdict, thrown) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let jwt = &self.shared.jwt;
+        match waiting {
+            Waiting::Verify(pending) => pending
+                .finish(verdict, now_ms(), jwt)
+                .map(|v| verification_to_js(&v)),
+            Waiting::Authenticate(pending) => pending
+                .finish(verdict, now_ms(), jwt)
+                .map(|state| json_to_js(&state.to_public_json())),
         }
-    }
-
-    /// `authenticateRequest` without a promise, like [`Client::verify_now`] (`authorization` as UTF-8): the
-    /// request state, or `[handle, cryptoKey, signatureAt, dataAt, lengths]` (see `hand_out`) for
-    /// [`Client::authenticate_finish`], or `undefined` when [`Client::authenticate_request`] must run.
-    #[wasm_bindgen(js_name = authenticateNow)]
-    pub fn authenticate_now(
-        &self,
-        authorization: Option<Vec<u8>>,
-        options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let authorization = authorization.map(from_utf8);
-        let shared = &self.shared;
-        let step = split_signal(&options).and_then(|(options, _)| {
-            clerk_m2m_core::authenticate::authenticate_now(
-                &shared.config,
-                &shared.jwt,
-                authorization.as_deref(),
-                &options,
-                now_ms(),
-            )
-        });
-        match step.map_err(|e| error_to_js(&e))? {
-            AuthStep::Done(state) => Ok(json_to_js(&state.to_public_json())),
-            AuthStep::Signature(pending) => Ok(self.hand_out(Waiting::Authenticate(pending))),
-            AuthStep::Async => Ok(JsValue::UNDEFINED),
-        }
-    }
-
-    /// Finishes an [`Client::authenticate_now`] handle, like [`Client::verify_finish`]: the request state.
-    #[wasm_bindgen(js_name = authenticateFinish)]
-    pub fn authenticate_finish(
-        &self,
-        handle: u32,
-        verdict: JsValue,
-        error: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        match self.take_waiting(handle, verdict, error) {
-            Some((Waiting::Authenticate(pending), verdict)) => pending
-                .finish(verdict, now_ms(), &self.shared.jwt)
-                .map(|state| json_to_js(&state.to_public_json()))
-                .map_err(|e| error_to_js(&e)),
-            _ => Ok(JsValue::UNDEFINED),
-        }
+        .map_err(|e| error_to_js(&e))
     }
 }
 
@@ -305,28 +312,17 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// The result's JSON text, for `JSON.parse` in JS (cheaper there than a `JSON.parse` import wrapped for errors).
-fn verification_text(outcome: Result<Rc<Verification>, Error>) -> Result<JsValue, JsValue> {
-    match outcome {
-        Ok(v) => Ok(JsValue::from_str(&v.json)),
-        Err(e) => Err(error_to_js(&e)),
-    }
-}
-
-/// What a call resolves to, before it becomes a JS value.
-enum CallOutput {
-    Json(Value),
-    /// JSON text, written by the core.
-    Text(String),
+fn verification_to_js(verification: &Verification) -> JsValue {
+    to_js(&verification.token)
 }
 
 /// The future of one call. Boxed so that `future_to_promise` and the conversion around it are compiled once,
 /// not once per method.
-type CallFuture = Pin<Box<dyn Future<Output = Result<CallOutput, Error>>>>;
+type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>;
 
 impl Client {
-    /// Keeps `waiting` until JS brings the signature check's answer; returns what JS needs to check it, or
-    /// `undefined` (run the async call) when the key was never imported into a `CryptoKey`.
+    /// Keeps `waiting` until JS brings the signature check's answer; returns `[handle, key, signature, data]`,
+    /// or `undefined` (make the call) when the key was never imported into a `CryptoKey`.
     fn hand_out(&self, waiting: Waiting) -> JsValue {
         let pending = waiting.signature();
         let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
@@ -335,21 +331,17 @@ impl Client {
         };
         let handle = self.next_handle.get().wrapping_add(1);
         self.next_handle.set(handle);
-        // Where the bytes are, not a copy: WebCrypto's `verify()` copies its byte arguments before it returns
-        // its promise, JS makes the views right before calling it, and `waiting` keeps both buffers alive and
-        // unchanged until `verifyFinish` takes it back.
-        let place = |bytes: &[u8]| (JsValue::from(bytes.as_ptr() as u32), bytes.len() as u32);
-        let (signature_at, signature_len) = place(pending.signature());
-        let (data_at, data_len) = place(pending.signed_data());
-        let out = Array::of5(
-            &handle.into(),
-            &crypto_key,
-            &signature_at,
-            &data_at,
-            // Both lengths in one number: a signature is as long as the key's modulus, at most 1 KiB (8192-bit
-            // RSA, `jwks::key`), which `with_key` checked before this step.
-            &JsValue::from(f64::from(data_len) * SIGNATURE_LEN_BASE + f64::from(signature_len)),
-        );
+        // SAFETY: views, not copies, of two buffers `waiting` owns; they stay alive and unchanged until `finish`
+        // takes `waiting` back. JS passes them straight to `crypto.subtle.verify`, which copies its byte
+        // arguments before it returns, and no WASM code runs in between, so the memory cannot grow under them
+        // (if it did, the views would be empty and the check would fail, never pass).
+        let (signature, data) = unsafe {
+            (
+                Uint8Array::view(pending.signature()),
+                Uint8Array::view(pending.signed_data()),
+            )
+        };
+        let out = Array::of4(&handle.into(), &crypto_key, &signature, &data);
         let mut list = self.pending.borrow_mut();
         if list.len() >= MAX_PENDING_SIGNATURES {
             list.remove(0);
@@ -401,11 +393,9 @@ impl Client {
                 fetch: shared.fetch.clone(),
                 signal,
             };
-            match run(platform, shared, params).await {
-                Ok(CallOutput::Json(value)) => Ok(json_to_js(&value)),
-                Ok(CallOutput::Text(text)) => Ok(json_text_to_js(&text)),
-                Err(e) => Err(error_to_js(&e)),
-            }
+            run(platform, shared, params)
+                .await
+                .map_err(|e| error_to_js(&e))
         })
     }
 }

@@ -163,14 +163,17 @@ async fn a_jwt_is_verified_through_webcrypto_and_a_tampered_one_is_a_typed_error
     assert_eq!(get(&token, "revoked"), JsValue::FALSE);
 
     // The key is imported now: the same token again is a synchronous cache hit.
-    let hit = client.verify_now(Some(text(&made, "token").into_bytes()), JsValue::UNDEFINED);
+    let hit = client.step(
+        clerk_m2m_edge::STEP_VERIFY,
+        Some(text(&made, "token").into_bytes()),
+        JsValue::UNDEFINED,
+    );
     assert!(
         hit.as_ref().is_ok_and(|h| h.as_f64().is_some()),
         "a cache hit's serial"
     );
-    assert!(client
-        .last_hit_text()
-        .is_some_and(|t| t.contains("mch_sender")));
+    assert_eq!(text(&client.last_hit(), "subject"), "mch_sender");
+    assert!(client.last_hit().is_undefined(), "handed out once");
 
     let tampered = text(&made, "tampered");
     let error = settle(client.verify(params(&tampered))).await.err();

@@ -4,45 +4,69 @@
 //! are compiled in.
 #![deny(clippy::indexing_slicing)]
 
-use serde_json::Value;
+use serde::ser::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// An integer as a JS number: itself up to 2^53, beyond that the nearest double (what `JSON.parse` makes of
+/// its digits). serde-wasm-bindgen refuses integers beyond 2^53; serde_json writes the double's digits.
+#[derive(Clone, Copy)]
+pub struct JsInteger<T>(pub T);
+
+impl Serialize for JsInteger<i64> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.unsigned_abs() <= MAX_SAFE_INTEGER {
+            s.serialize_i64(self.0)
+        } else {
+            s.serialize_f64(self.0 as f64)
+        }
+    }
+}
+
+impl Serialize for JsInteger<u64> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 <= MAX_SAFE_INTEGER {
+            s.serialize_u64(self.0)
+        } else {
+            s.serialize_f64(self.0 as f64)
+        }
+    }
+}
+
+/// A JSON value with every number as a JS number ([`JsInteger`]): what `JSON.parse` of its text gives.
+pub struct JsJson<'a>(pub &'a Value);
+
+impl Serialize for JsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => JsInteger(u).serialize(s),
+                (None, Some(i)) => JsInteger(i).serialize(s),
+                _ => s.serialize_f64(n.as_f64().unwrap_or_default()),
+            },
+            Value::String(text) => s.serialize_str(text),
+            Value::Array(items) => s.collect_seq(items.iter().map(JsJson)),
+            Value::Object(map) => JsJsonObject(map).serialize(s),
+        }
+    }
+}
+
+/// [`JsJson`] of an object.
+pub struct JsJsonObject<'a>(pub &'a Map<String, Value>);
+
+impl Serialize for JsJsonObject<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, JsJson(v))))
+    }
+}
 
 /// Appends `n` in decimal (itoa, already linked by serde_json: no `core::fmt` machinery per call site).
 pub(crate) fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
-}
-
-/// Appends `s` as a JSON string literal, escaped as serde_json does: `"`, `\`, short escapes for
-/// `\n \r \t \b \f`, other control characters as `\u00XX`, everything else as is.
-pub(crate) fn push_json_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut plain_from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both ends of the run are character boundaries.
-        out.push_str(s.get(plain_from..i).unwrap_or_default());
-        plain_from = i + 1;
-        if escape.is_empty() {
-            let hex = |n: u8| char::from(HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0'));
-            out.push_str("\\u00");
-            out.push(hex(b >> 4));
-            out.push(hex(b));
-        } else {
-            out.push_str(escape);
-        }
-    }
-    out.push_str(s.get(plain_from..).unwrap_or_default());
-    out.push('"');
 }
 
 /// Appends `n` in decimal, left-padded with zeros to `width` digits (`format!("{n:0width$}")`).

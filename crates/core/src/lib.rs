@@ -55,6 +55,7 @@ pub use config::{ClientConfig, Secret};
 pub use error::{
     ApiError, ApiErrorMeta, ApiResponseError, Error, VerificationError, VerificationErrorCode,
 };
+pub use js::{JsInteger, JsJson, JsJsonObject};
 pub use token::{M2mToken, M2mTokenPage};
 
 /// The version of this package, as published to npm and crates.

@@ -1,5 +1,6 @@
 //! The public `M2MToken` shape (reference §3), shared by the Backend API and JWT paths.
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::{Map, Value};
 
 use crate::js;
@@ -38,71 +39,33 @@ impl M2mToken {
         serde_json::from_str(&self.to_public_json_text()).unwrap_or(Value::Null)
     }
 
-    /// [`M2mToken::to_public_json`] as JSON text, written directly (what the WASM boundary hands to
-    /// `JSON.parse`): keys in the order of the reference's `M2MToken` (its constructor's), escapes as serde_json
-    /// writes them.
+    /// [`M2mToken::to_public_json`] as JSON text.
     pub fn to_public_json_text(&self) -> String {
-        let mut out = String::with_capacity(256 + self.token.as_ref().map_or(0, String::len));
-        self.write_public_json(&mut out);
-        out
-    }
-
-    fn write_public_json(&self, out: &mut String) {
-        out.push_str("{\"id\":");
-        js::push_json_string(out, &self.id);
-        out.push_str(",\"subject\":");
-        js::push_json_string(out, &self.subject);
-        out.push_str(",\"scopes\":[");
-        for (i, scope) in self.scopes.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            js::push_json_string(out, scope);
-        }
-        out.push_str("],\"claims\":");
-        match &self.claims {
-            Some(claims) => {
-                out.push_str(&serde_json::to_string(claims).unwrap_or_else(|_| "null".into()))
-            }
-            None => out.push_str("null"),
-        }
-        out.push_str(if self.revoked {
-            ",\"revoked\":true"
-        } else {
-            ",\"revoked\":false"
-        });
-        out.push_str(",\"revocationReason\":");
-        match &self.revocation_reason {
-            Some(reason) => js::push_json_string(out, reason),
-            None => out.push_str("null"),
-        }
-        out.push_str(if self.expired {
-            ",\"expired\":true"
-        } else {
-            ",\"expired\":false"
-        });
-        out.push_str(",\"expiration\":");
-        match self.expiration {
-            Some(ms) => push_i64(out, ms),
-            None => out.push_str("null"),
-        }
-        out.push_str(",\"createdAt\":");
-        push_i64(out, self.created_at);
-        out.push_str(",\"updatedAt\":");
-        push_i64(out, self.updated_at);
-        if let Some(token) = &self.token {
-            out.push_str(",\"token\":");
-            js::push_json_string(out, token);
-        }
-        out.push('}');
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-fn push_i64(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
+/// The public shape, `M2MToken` as the reference builds it: keys in the order of its constructor, `null` for what
+/// is absent but `token` (left out), and every number one a JS number holds ([`js::JsJson`]). The WASM boundary
+/// hands this to JS through serde-wasm-bindgen; [`M2mToken::to_public_json_text`] is the same through serde_json.
+impl Serialize for M2mToken {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("M2MToken", 11)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("subject", &self.subject)?;
+        out.serialize_field("scopes", &self.scopes)?;
+        out.serialize_field("claims", &self.claims.as_ref().map(js::JsJsonObject))?;
+        out.serialize_field("revoked", &self.revoked)?;
+        out.serialize_field("revocationReason", &self.revocation_reason)?;
+        out.serialize_field("expired", &self.expired)?;
+        out.serialize_field("expiration", &self.expiration.map(js::JsInteger))?;
+        out.serialize_field("createdAt", &js::JsInteger(self.created_at))?;
+        out.serialize_field("updatedAt", &js::JsInteger(self.updated_at))?;
+        if let Some(token) = &self.token {
+            out.serialize_field("token", token)?;
+        }
+        out.end()
     }
-    js::push_int(out, n.unsigned_abs());
 }
 
 /// One page of `list()`: `PaginatedResourceResponse<M2MToken[]>`.
@@ -122,18 +85,17 @@ impl M2mTokenPage {
 
     /// [`M2mTokenPage::to_public_json`] as JSON text.
     pub fn to_public_json_text(&self) -> String {
-        let mut out = String::with_capacity(64 + 320 * self.data.len());
-        out.push_str("{\"data\":[");
-        for (i, token) in self.data.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            token.write_public_json(&mut out);
-        }
-        out.push_str("],\"totalCount\":");
-        js::push_int(&mut out, self.total_count);
-        out.push('}');
-        out
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `PaginatedResourceResponse<M2MToken[]>`: `{ data, totalCount }`.
+impl Serialize for M2mTokenPage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("PaginatedResourceResponse", 2)?;
+        out.serialize_field("data", &self.data)?;
+        out.serialize_field("totalCount", &js::JsInteger(self.total_count))?;
+        out.end()
     }
 }
 
@@ -146,6 +108,8 @@ mod tests {
     #[test]
     fn the_json_text_is_serde_jsons_text_of_the_public_shape() {
         let claims = json!({"aud": ["a"], "n": 1.5, "q": "\"\\\u{1}\u{7f}é", "big": 12345678901234567890u64});
+        // What a JS number holds of the numbers beyond 2^53: the nearest double.
+        let js_claims = json!({"aud": ["a"], "n": 1.5, "q": "\"\\\u{1}\u{7f}é", "big": 12345678901234567890u64 as f64});
         let full = M2mToken {
             id: "mt_\"x\\\n".into(),
             subject: "mch_é\u{2028}".into(),
@@ -162,8 +126,8 @@ mod tests {
         // In the order of the reference's `M2MToken` constructor (`json!` keeps it: preserve_order).
         let expected = json!({
             "id": "mt_\"x\\\n", "subject": "mch_é\u{2028}", "scopes": ["a", "", "\t\u{8}\u{c}\r"],
-            "claims": claims, "revoked": true, "revocationReason": "why\u{0}\u{1f}", "expired": true,
-            "expiration": -1_666_648_550_000i64, "createdAt": 0, "updatedAt": i64::MAX, "token": "mt_secret",
+            "claims": js_claims, "revoked": true, "revocationReason": "why\u{0}\u{1f}", "expired": true,
+            "expiration": -1_666_648_550_000i64, "createdAt": 0, "updatedAt": i64::MAX as f64, "token": "mt_secret",
         });
         assert_eq!(full.to_public_json_text(), expected.to_string());
         let empty = M2mToken {
@@ -181,7 +145,7 @@ mod tests {
         };
         let expected_empty = json!({
             "id": "", "subject": "", "scopes": [], "claims": null, "revoked": false, "revocationReason": null,
-            "expired": false, "expiration": null, "createdAt": i64::MIN, "updatedAt": 9,
+            "expired": false, "expiration": null, "createdAt": i64::MIN as f64, "updatedAt": 9,
         });
         assert_eq!(empty.to_public_json_text(), expected_empty.to_string());
         let page = M2mTokenPage {

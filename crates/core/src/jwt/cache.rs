@@ -23,23 +23,20 @@ use super::verified::VerifiedToken;
 use crate::bytes::same_bytes;
 use crate::token::M2mToken;
 
-/// A successful verification: the token, and its public JSON text, written once (a cache hit hands the
-/// same text to JS again).
+/// A successful verification: the token, and a serial naming it.
 #[derive(Debug)]
 pub struct Verification {
     /// The result.
     pub token: M2mToken,
-    /// `token.to_public_json()` as JSON text.
-    pub json: String,
     /// Unique among the verifications of this process (never reused), so a binding can key what it built
-    /// from `json` by it: every cache hit on this entry hands out the same `serial` and the same text.
+    /// from `token` by it: every cache hit on this entry hands out the same `serial` and the same token.
     pub serial: u64,
 }
 
 /// Two verifications are equal when their results are: the serial only names one of them.
 impl PartialEq for Verification {
     fn eq(&self, other: &Self) -> bool {
-        self.token == other.token && self.json == other.json
+        self.token == other.token
     }
 }
 
@@ -48,15 +45,10 @@ impl PartialEq for Verification {
 static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 impl Verification {
-    /// Wraps a result and writes its JSON text ([`M2mToken::to_public_json_text`]).
+    /// Wraps a result under a new serial.
     pub fn new(token: M2mToken) -> Self {
-        let json = token.to_public_json_text();
         let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
-        Self {
-            token,
-            json,
-            serial,
-        }
+        Self { token, serial }
     }
 
     /// The result, cloned only when the verification is still shared (with the verified-token cache).
