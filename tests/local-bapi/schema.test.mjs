@@ -255,3 +255,122 @@ test('the status fault answers in the route schema too', async () => {
   await call(url, 'POST', '/__admin/faults', { body: { route: 'list', count: 1, fault: { kind: 'status', status: 404 } } });
   check(await call(url, 'GET', `/m2m_tokens?subject=${A.id}`, { key: sk }), '/m2m_tokens', 'get', 404);
 });
+
+test('the machines schemas are not vacuous either', () => {
+  const flat = {
+    object: 'machine',
+    id: 'mch_' + 'c'.repeat(27),
+    name: 'm',
+    instance_id: 'ins_x',
+    created_at: 1,
+    updated_at: 1,
+    default_token_ttl: 3600,
+  };
+  const machine = { ...flat, scoped_machines: [flat] };
+  const get = validator('/machines/{machine_id}', 'get', 200);
+  assert.ok(get(machine), ajv.errorsText(get.errors));
+  assert.ok(!get(flat), 'scoped_machines required');
+  assert.ok(!get({ ...machine, object: 'machines' }), 'object enum');
+  assert.ok(!get({ ...machine, default_token_ttl: 1.5 }), 'integer TTL');
+  const { instance_id, ...noInstance } = machine;
+  assert.ok(!get(noInstance), 'instance_id required');
+  const create = validator('/machines', 'post', 200);
+  assert.ok(!create(machine), 'secret_key required on create');
+  assert.ok(create({ ...machine, secret_key: 'ak_x' }));
+  assert.ok(!validator('/machines', 'get', 200)({ data: [machine] }), 'total_count required');
+  assert.ok(!validator('/machines/{machine_id}', 'delete', 200)({ object: 'machine', id: flat.id }), 'deleted required');
+  assert.ok(!validator('/machines/{machine_id}/secret_key', 'get', 200)({ object: 'machine_secret_key' }), 'secret required');
+  const scope = validator('/machines/{machine_id}/scopes', 'post', 200);
+  assert.ok(!scope({ object: 'machine_scope', from_machine_id: 'a', to_machine_id: 'b' }), 'created_at required');
+  const unscope = validator('/machines/{machine_id}/scopes/{other_machine_id}', 'delete', 200);
+  assert.ok(!unscope({ object: 'machine_scope', from_machine_id: 'a', to_machine_id: 'b', deleted: false }), 'deleted: true');
+});
+
+test('POST /machines: 200, 400, 401, 422; GET /machines: 200, 401, 422', async () => {
+  const route = '/machines';
+  const m = check(
+    await call(url, 'POST', `/v1${route}`, { key: sk, body: { name: 'schema', scoped_machines: [A.id, B.id] } }),
+    route,
+    'post',
+    200,
+  );
+  assert.match(m.secret_key, /^ak_/);
+  assert.equal(m.scoped_machines.length, 2);
+  check(await call(url, 'POST', `/v1${route}`, { key: sk, body: { name: 'ttl', default_token_ttl: 5 } }), route, 'post', 200);
+  check(await call(url, 'POST', `/v1${route}`, { key: sk, body: '{"name"' }), route, 'post', 400);
+  check(await call(url, 'POST', `/v1${route}`, { key: A.secretKey, body: { name: 'x' } }), route, 'post', 401);
+  for (const body of [{}, { name: '' }, { name: 'x', scoped_machines: ['mch_nope'] }, { name: 'x', default_token_ttl: 0 }, { name: 'x', y: 1 }]) {
+    check(await call(url, 'POST', `/v1${route}`, { key: sk, body }), route, 'post', 422);
+  }
+  const list = check(await call(url, 'GET', `/v1${route}?limit=500`, { key: sk }), route, 'get', 200);
+  assert.ok(list.data.some((x) => x.id === m.id));
+  assert.ok(list.data.some((x) => x.default_token_ttl === undefined), 'seeded machines: no default TTL');
+  check(await call(url, 'GET', `/v1${route}?query=schema&order_by=-name&offset=0`, { key: sk }), route, 'get', 200);
+  check(await call(url, 'GET', `${route}`, {}), route, 'get', 401);
+  check(await call(url, 'GET', `/v1${route}?order_by=nope`, { key: sk }), route, 'get', 422);
+  check(await call(url, 'GET', `/v1${route}?limit=0`, { key: sk }), route, 'get', 422);
+});
+
+test('GET, PATCH, DELETE /machines/{machine_id}: 200, 400, 401, 404, 422', async () => {
+  const route = '/machines/{machine_id}';
+  const m = (await call(url, 'POST', '/v1/machines', { key: sk, body: { name: 'one', scoped_machines: [C.id] } })).json;
+  const path = `/v1/machines/${m.id}`;
+  const got = check(await call(url, 'GET', path, { key: sk }), route, 'get', 200);
+  assert.equal(got.secret_key, undefined);
+  check(await call(url, 'GET', `/v1/machines/${A.id}`, { key: sk }), route, 'get', 200);
+  check(await call(url, 'GET', path, { key: C.secretKey }), route, 'get', 401);
+  check(await call(url, 'GET', '/v1/machines/mch_nope', { key: sk }), route, 'get', 404);
+  const patched = check(await call(url, 'PATCH', path, { key: sk, body: { name: 'two', default_token_ttl: 7 } }), route, 'patch', 200);
+  assert.equal(patched.name, 'two');
+  check(await call(url, 'PATCH', path, { key: sk, body: '[' }), route, 'patch', 400);
+  check(await call(url, 'PATCH', path, { body: {} }), route, 'patch', 401);
+  check(await call(url, 'PATCH', '/v1/machines/mch_nope', { key: sk, body: {} }), route, 'patch', 404);
+  check(await call(url, 'PATCH', path, { key: sk, body: { default_token_ttl: 'x' } }), route, 'patch', 422);
+  const deleted = check(await call(url, 'DELETE', path, { key: sk }), route, 'delete', 200);
+  assert.deepEqual(deleted, { object: 'machine', id: m.id, deleted: true });
+  check(await call(url, 'DELETE', path, { key: sk }), route, 'delete', 404);
+  check(await call(url, 'DELETE', path, { key: 'sk_test_wrong' }), route, 'delete', 401);
+});
+
+test('GET /machines/{id}/secret_key and POST …/rotate: 200, 401, 404, 422', async () => {
+  const m = (await call(url, 'POST', '/v1/machines', { key: sk, body: { name: 'keys' } })).json;
+  const route = '/machines/{machine_id}/secret_key';
+  const key = check(await call(url, 'GET', `/v1/machines/${m.id}/secret_key`, { key: sk }), route, 'get', 200);
+  assert.deepEqual(key, { object: 'machine_secret_key', secret: m.secret_key });
+  check(await call(url, 'GET', `/v1/machines/${m.id}/secret_key`, { key: m.secret_key }), route, 'get', 401);
+  check(await call(url, 'GET', '/v1/machines/mch_nope/secret_key', { key: sk }), route, 'get', 404);
+  const rotate = '/machines/{machine_id}/secret_key/rotate';
+  const path = `/v1/machines/${m.id}/secret_key/rotate`;
+  const rotated = check(await call(url, 'POST', path, { key: sk, body: { previous_token_ttl: 0 } }), rotate, 'post', 200);
+  assert.notEqual(rotated.secret, m.secret_key);
+  check(await call(url, 'POST', path, { key: sk, body: 'x' }), rotate, 'post', 400);
+  check(await call(url, 'POST', path, { body: { previous_token_ttl: 0 } }), rotate, 'post', 401);
+  check(await call(url, 'POST', '/v1/machines/mch_nope/secret_key/rotate', { key: sk, body: { previous_token_ttl: 0 } }), rotate, 'post', 404);
+  check(await call(url, 'POST', path, { key: sk, body: {} }), rotate, 'post', 422);
+  check(await call(url, 'POST', path, { key: sk, body: { previous_token_ttl: 28_801 } }), rotate, 'post', 422);
+});
+
+test('POST /machines/{id}/scopes: 200, 401, 404, 409, 422; DELETE …/scopes/{other}: 200, 401, 404', async () => {
+  const m = (await call(url, 'POST', '/v1/machines', { key: sk, body: { name: 'scopes' } })).json;
+  const route = '/machines/{machine_id}/scopes';
+  const path = `/v1/machines/${m.id}/scopes`;
+  const scope = check(await call(url, 'POST', path, { key: sk, body: { to_machine_id: A.id } }), route, 'post', 200);
+  assert.equal(scope.from_machine_id, m.id);
+  check(await call(url, 'POST', path, { key: A.secretKey, body: { to_machine_id: B.id } }), route, 'post', 401);
+  check(await call(url, 'POST', path, { key: sk, body: { to_machine_id: 'mch_nope' } }), route, 'post', 404);
+  check(await call(url, 'POST', '/v1/machines/mch_nope/scopes', { key: sk, body: { to_machine_id: A.id } }), route, 'post', 404);
+  check(await call(url, 'POST', path, { key: sk, body: { to_machine_id: A.id } }), route, 'post', 409);
+  check(await call(url, 'POST', path, { key: sk, body: {} }), route, 'post', 422);
+  const other = '/machines/{machine_id}/scopes/{other_machine_id}';
+  const removed = check(await call(url, 'DELETE', `${path}/${A.id}`, { key: sk }), other, 'delete', 200);
+  assert.deepEqual(removed, { object: 'machine_scope', from_machine_id: m.id, to_machine_id: A.id, deleted: true });
+  check(await call(url, 'DELETE', `${path}/${A.id}`, { key: sk }), other, 'delete', 404);
+  check(await call(url, 'DELETE', `${path}/${A.id}`, { key: B.secretKey }), other, 'delete', 401);
+});
+
+test('a status fault on a machines route answers in its schema', async () => {
+  await call(url, 'POST', '/__admin/faults', {
+    body: { route: 'machines', count: 1, fault: { kind: 'status', status: 403 } },
+  });
+  check(await call(url, 'GET', '/v1/machines', { key: sk }), '/machines', 'get', 403);
+});

@@ -217,6 +217,7 @@ fn add_machine(state: &State, req: MachineRequest) -> Result<Reply, Reply> {
             ids::machine_secret_key(&mut *rng),
         )
     };
+    let now = state.clock.now_ms();
     let mut machines = write(&state.machines);
     let name = req
         .name
@@ -227,6 +228,8 @@ fn add_machine(state: &State, req: MachineRequest) -> Result<Reply, Reply> {
         secret_key,
         scopes: req.scopes,
         default_token_ttl: req.default_token_ttl,
+        created_at: now,
+        updated_at: now,
     };
     machines.insert(machine.clone());
     Ok(Reply::json(StatusCode::CREATED, &machine))
@@ -240,12 +243,22 @@ struct ScopesRequest {
 
 fn set_scopes(state: &State, id: &str, req: ScopesRequest) -> Result<Reply, Reply> {
     check_scopes(state, &req.scopes)?;
+    let now = state.clock.now_ms();
     let mut machines = write(&state.machines);
-    let mut machine = machines
-        .by_id(id)
-        .map(|m| (*m).clone())
+    let before = machines
+        .get(id)
+        .map(|m| m.scopes.clone())
         .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no machine {id}")))?;
-    machine.scopes = req.scopes;
-    machines.insert(machine.clone());
-    Ok(Reply::json(StatusCode::OK, &machine))
+    let machine = machines
+        .update(id, |m| {
+            m.scopes = req.scopes;
+            m.updated_at = now;
+        })
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no machine {id}")))?;
+    // As `DELETE /v1/machines/{id}/scopes/{other}`: a removed scope also leaves the tokens already minted.
+    let mut tokens = write(&state.tokens);
+    for removed in before.iter().filter(|s| !machine.scopes.contains(s)) {
+        tokens.drop_scope(Some(id), removed);
+    }
+    Ok(Reply::json(StatusCode::OK, &*machine))
 }

@@ -1,4 +1,5 @@
-//! `Authorization: Bearer <key>`: the instance secret key or a machine secret key.
+//! `Authorization: Bearer <key>`: the instance secret key or a machine secret key (its current one, or a
+//! previous one within the grace period of a rotation, by the server clock).
 
 use std::sync::Arc;
 
@@ -37,7 +38,8 @@ pub(crate) fn authenticate(state: &State, headers: &HeaderMap) -> Result<Caller,
     if key == state.instance_key {
         return Ok(Caller::Instance);
     }
-    if let Some(machine) = read(&state.machines).by_key(key) {
+    let now = state.clock.now_ms();
+    if let Some(machine) = read(&state.machines).by_key(key, now) {
         return Ok(Caller::Machine(machine));
     }
     Err(if key.starts_with("ak_") {
@@ -63,7 +65,8 @@ pub(crate) fn any_key(state: &State, headers: &HeaderMap) -> Result<Caller, ApiE
     })
 }
 
-/// jwks: only the instance key.
+/// jwks and the machines routes: only the instance key. A machine secret key, valid or not, is not a Clerk
+/// Secret Key there.
 pub(crate) fn instance_only(state: &State, headers: &HeaderMap) -> Result<(), ApiError> {
     match authenticate(state, headers) {
         Ok(Caller::Instance) => Ok(()),

@@ -98,6 +98,25 @@ impl ApiError {
         )
     }
 
+    /// 409, e.g. a machine scope that exists already.
+    pub(crate) fn conflict(long_message: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "duplicate_record",
+            "duplicate record",
+            long_message.to_owned(),
+        )
+    }
+
+    /// A parameter error (`form_param_*`) as 422, the status the machines routes document for invalid
+    /// parameters; any other error is left as it is (a malformed body stays 400 `request_body_invalid`).
+    pub(crate) fn unprocessable(mut self) -> Self {
+        if self.code.starts_with("form_param_") {
+            self.status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        self
+    }
+
     pub(crate) fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,

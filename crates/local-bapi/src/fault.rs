@@ -4,8 +4,30 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Route names a fault can target; `*` targets all of them.
-pub(crate) const ROUTES: [&str; 6] = ["list", "create", "revoke", "verify", "jwks", "*"];
+/// Route names a fault can target; `machines` targets every `machines.*` route, `*` all of them.
+pub(crate) const ROUTES: [&str; 16] = [
+    "list",
+    "create",
+    "revoke",
+    "verify",
+    "jwks",
+    "machines.list",
+    "machines.create",
+    "machines.get",
+    "machines.update",
+    "machines.delete",
+    "machines.get_secret_key",
+    "machines.rotate_secret_key",
+    "machines.create_scope",
+    "machines.delete_scope",
+    "machines",
+    "*",
+];
+
+/// Whether a rule for `target` applies to a request on `route`.
+fn targets(target: &str, route: &str) -> bool {
+    target == "*" || target == route || (target == "machines" && route.starts_with("machines."))
+}
 
 /// What happens to a matching request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,8 +188,7 @@ impl Faults {
     pub(crate) fn take(&mut self, route: &str) -> Option<FaultKind> {
         let mut rng = rand::thread_rng();
         let position = self.rules.iter().position(|rule| {
-            (rule.route == "*" || rule.route == route)
-                && rule.probability.is_none_or(|p| rng.gen::<f64>() < p)
+            targets(&rule.route, route) && rule.probability.is_none_or(|p| rng.gen::<f64>() < p)
         })?;
         let rule = &mut self.rules[position];
         let fault = rule.fault.clone();

@@ -1,4 +1,4 @@
-//! A local Clerk Backend API for M2M tokens and JWKS: a real loopback HTTP server that behaves like
+//! A local Clerk Backend API for M2M tokens, machines and JWKS: a real loopback HTTP server that behaves like
 //! `https://api.clerk.com` for `@clerk/backend`, with test controls under `/__admin/`.
 //!
 //! ```no_run
@@ -24,6 +24,7 @@ mod ids;
 mod keys;
 mod log;
 mod m2m;
+mod machines;
 mod reply;
 mod server;
 mod state;

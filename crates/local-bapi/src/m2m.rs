@@ -1,4 +1,4 @@
-//! The Clerk routes: M2M tokens and JWKS.
+//! The Clerk routes: M2M tokens and JWKS (the machines routes are in `machines.rs`).
 
 use std::sync::Arc;
 
@@ -67,6 +67,12 @@ fn create_opaque(
     lifetime: Option<f64>,
     now: i64,
 ) -> Reply {
+    // Lock order everywhere: machines, then tokens. Under the machines lock the machine cannot be deleted
+    // (which would orphan the token) and its scopes are the current ones.
+    let machines = read(&state.machines);
+    let Some(machine) = machines.get(&machine.id) else {
+        return ApiError::machine_secret_key_invalid().into_reply();
+    };
     let mut tokens = write(&state.tokens);
     if let Some(min) = params.min_remaining_ttl_seconds {
         let min_ms = secs_to_ms(min);
@@ -316,6 +322,14 @@ async fn verify_jwt(
     };
     if !in_scope(caller, &scopes) {
         return Err(invalid());
+    }
+    // A JWT cannot be changed after minting: the deletion of its machine, or of the caller's scope, is
+    // applied here (a local verification cannot see either).
+    let sender = state.machine_by_id(subject).ok_or_else(invalid)?;
+    if let Caller::Machine(machine) = caller {
+        if !sender.scopes.contains(&machine.id) {
+            return Err(invalid());
+        }
     }
     let custom: Map<String, Value> = payload
         .iter()

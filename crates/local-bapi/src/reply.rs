@@ -131,7 +131,7 @@ pub(crate) fn preflight(request_headers: &HeaderMap) -> Reply {
     Reply::no_content()
         .with_header(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+            HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
         )
         .with_header(header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers)
         .with_header(

@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
@@ -27,7 +27,7 @@ use crate::reply::{self, Body, Reply};
 use crate::state::{stopped, State};
 use crate::store::Machine;
 use crate::sync::read;
-use crate::{admin, m2m};
+use crate::{admin, m2m, machines};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 1 << 20;
@@ -64,6 +64,9 @@ pub struct ServerInfo {
     pub secret_key: String,
     pub machines: Vec<MachineInfo>,
     pub kid: String,
+    /// The `instance_id` of every machine in the machines routes (`ins_…`).
+    #[serde(rename = "instanceId")]
+    pub instance_id: String,
 }
 
 /// A machine in [`ServerInfo`].
@@ -97,6 +100,7 @@ pub(crate) fn server_info(state: &State) -> ServerInfo {
             .map(|m| MachineInfo::from(&**m))
             .collect(),
         kid: read(&state.keys).current.0.clone(),
+        instance_id: state.instance_id.clone(),
     }
 }
 
@@ -228,8 +232,22 @@ enum Route<'a> {
     Revoke(&'a str),
     Verify,
     Jwks,
+    Machines(MachineRoute<'a>),
     WrongMethod,
     Unknown,
+}
+
+/// `/machines…`, named after the `clerkClient.machines` methods of `@clerk/backend`.
+enum MachineRoute<'a> {
+    List,
+    Create,
+    Get(&'a str),
+    Update(&'a str),
+    Delete(&'a str),
+    GetSecretKey(&'a str),
+    RotateSecretKey(&'a str),
+    CreateScope(&'a str),
+    DeleteScope(&'a str, &'a str),
 }
 
 impl<'a> Route<'a> {
@@ -245,6 +263,11 @@ impl<'a> Route<'a> {
             ["m2m_tokens", "verify"] => (Route::Verify, method == Method::POST),
             ["m2m_tokens", id, "revoke"] => (Route::Revoke(id), method == Method::POST),
             ["jwks"] => (Route::Jwks, method == Method::GET),
+            ["machines", ..] => match MachineRoute::classify(method, &segments[1..]) {
+                Some(Some(route)) => (Route::Machines(route), true),
+                Some(None) => (Route::WrongMethod, false),
+                None => return Route::Unknown,
+            },
             _ => return Route::Unknown,
         };
         if method_ok {
@@ -261,7 +284,68 @@ impl<'a> Route<'a> {
             Route::Revoke(_) => "revoke",
             Route::Verify => "verify",
             Route::Jwks => "jwks",
+            Route::Machines(route) => route.name(),
             Route::WrongMethod | Route::Unknown => "unknown",
+        }
+    }
+}
+
+impl<'a> MachineRoute<'a> {
+    /// The segments after `machines`: `None` = no such path, `Some(None)` = the path with another method.
+    fn classify(method: &Method, rest: &[&'a str]) -> Option<Option<Self>> {
+        let m = method.as_str();
+        let route = match (rest, m) {
+            ([], "GET") => MachineRoute::List,
+            ([], "POST") => MachineRoute::Create,
+            ([id], "GET") => MachineRoute::Get(id),
+            ([id], "PATCH") => MachineRoute::Update(id),
+            ([id], "DELETE") => MachineRoute::Delete(id),
+            ([id, "secret_key"], "GET") => MachineRoute::GetSecretKey(id),
+            ([id, "secret_key", "rotate"], "POST") => MachineRoute::RotateSecretKey(id),
+            ([id, "scopes"], "POST") => MachineRoute::CreateScope(id),
+            ([id, "scopes", other], "DELETE") => MachineRoute::DeleteScope(id, other),
+            ([] | [_] | [_, "secret_key"] | [_, "secret_key", "rotate"] | [_, "scopes"], _)
+            | ([_, "scopes", _], _) => return Some(None),
+            _ => return None,
+        };
+        Some(Some(route))
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            MachineRoute::List => "machines.list",
+            MachineRoute::Create => "machines.create",
+            MachineRoute::Get(_) => "machines.get",
+            MachineRoute::Update(_) => "machines.update",
+            MachineRoute::Delete(_) => "machines.delete",
+            MachineRoute::GetSecretKey(_) => "machines.get_secret_key",
+            MachineRoute::RotateSecretKey(_) => "machines.rotate_secret_key",
+            MachineRoute::CreateScope(_) => "machines.create_scope",
+            MachineRoute::DeleteScope(..) => "machines.delete_scope",
+        }
+    }
+
+    fn handle(
+        self,
+        state: &State,
+        headers: &HeaderMap,
+        query: &str,
+        body: &[u8],
+    ) -> Result<Reply, ApiError> {
+        match self {
+            MachineRoute::List => machines::list(state, headers, query),
+            MachineRoute::Create => machines::create(state, headers, body),
+            MachineRoute::Get(id) => machines::get(state, headers, id),
+            MachineRoute::Update(id) => machines::update(state, headers, id, body),
+            MachineRoute::Delete(id) => machines::delete(state, headers, id),
+            MachineRoute::GetSecretKey(id) => machines::secret_key(state, headers, id),
+            MachineRoute::RotateSecretKey(id) => {
+                machines::rotate_secret_key(state, headers, id, body)
+            }
+            MachineRoute::CreateScope(id) => machines::create_scope(state, headers, id, body),
+            MachineRoute::DeleteScope(id, other) => {
+                machines::delete_scope(state, headers, id, other)
+            }
         }
     }
 }
@@ -342,6 +426,7 @@ async fn handle(state: &State, conn: &Connection, req: Request<Incoming>) -> Res
         Route::Revoke(id) => m2m::revoke(state, headers, id, &body),
         Route::Verify => m2m::verify(state, headers, &body).await,
         Route::Jwks => m2m::jwks(state, headers).await,
+        Route::Machines(route) => route.handle(state, headers, query, &body),
         Route::WrongMethod => Err(ApiError::method_not_allowed()),
         Route::Unknown => Err(ApiError::not_found("The requested resource was not found.")),
     };

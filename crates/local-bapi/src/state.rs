@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::fault::{FaultKind, Faults};
 use crate::ids;
-use crate::keys::KeyRing;
+use crate::keys::{self, KeyRing};
 use crate::log::{LogEntry, RequestLog};
 use crate::store::{Machine, Machines, Tokens};
 use crate::sync::{lock, read};
@@ -17,6 +17,9 @@ use crate::sync::{lock, read};
 pub(crate) struct State {
     pub url: String,
     pub instance_key: String,
+    /// `ins_…`: the `instance_id` of every machine (the kid of the first signing key, as in Clerk, where the
+    /// JWKS kid is the instance id).
+    pub instance_id: String,
     pub machines: RwLock<Machines>,
     pub tokens: RwLock<Tokens>,
     pub keys: RwLock<KeyRing>,
@@ -41,6 +44,8 @@ impl State {
             .map(|_| (ids::machine_id(&mut rng), ids::machine_secret_key(&mut rng)))
             .collect();
         let scopes = [vec![seeded[1].0.clone()], vec![seeded[0].0.clone()], vec![]];
+        let clock = Clock::default();
+        let now = clock.now_ms();
         let mut machines = Machines::default();
         for ((name, (id, secret_key)), scopes) in names.iter().zip(seeded).zip(scopes) {
             machines.insert(Machine {
@@ -49,15 +54,18 @@ impl State {
                 secret_key,
                 scopes,
                 default_token_ttl: None,
+                created_at: now,
+                updated_at: now,
             });
         }
         Self {
             url,
             instance_key,
+            instance_id: keys::kid_for(seed, 0),
             machines: RwLock::new(machines),
             tokens: RwLock::default(),
             keys: RwLock::new(KeyRing::new(seed)),
-            clock: Clock::default(),
+            clock,
             faults: Mutex::default(),
             has_faults: AtomicBool::new(false),
             log: Mutex::default(),

@@ -7,51 +7,165 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-/// A machine of the instance.
+/// A machine of the instance. Serialised as `GET /__admin/machines` shows it; the Backend API shape is built
+/// in `machines.rs`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
     pub id: String,
     pub name: String,
+    /// The current secret key (previous ones still valid after a rotation live in [`Machines`]).
     #[serde(rename = "secretKey")]
     pub secret_key: String,
-    /// Machine ids this machine may call.
+    /// Machine ids this machine may call, in the order they were granted.
     pub scopes: Vec<String>,
     /// Lifetime in seconds of tokens created without `seconds_until_expiration`; `None` = never expire.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<f64>,
+    /// Unix milliseconds.
+    #[serde(skip)]
+    pub created_at: i64,
+    /// Unix milliseconds.
+    #[serde(skip)]
+    pub updated_at: i64,
 }
 
+/// Where a secret key leads, and until when it is accepted (`None` = the current key, no end).
+#[derive(Debug)]
+struct KeyEntry {
+    machine_id: String,
+    valid_until: Option<i64>,
+}
+
+/// The machines, by id (in creation order) and by every secret key that still authenticates one.
 #[derive(Debug, Default)]
 pub(crate) struct Machines {
     by_id: HashMap<String, Arc<Machine>>,
-    by_key: HashMap<String, Arc<Machine>>,
+    keys: HashMap<String, KeyEntry>,
     order: Vec<String>,
 }
 
 impl Machines {
+    /// Adds a machine, or replaces the one with the same id (a changed secret key replaces the old one at
+    /// once; use [`Machines::rotate`] for a grace period).
     pub(crate) fn insert(&mut self, machine: Machine) {
         let machine = Arc::new(machine);
-        if !self.by_id.contains_key(&machine.id) {
-            self.order.push(machine.id.clone());
+        match self.by_id.get(&machine.id) {
+            None => self.order.push(machine.id.clone()),
+            Some(old) if old.secret_key != machine.secret_key => {
+                self.keys.remove(&old.secret_key);
+            }
+            Some(_) => {}
         }
-        self.by_key
-            .insert(machine.secret_key.clone(), machine.clone());
+        self.keys.insert(
+            machine.secret_key.clone(),
+            KeyEntry {
+                machine_id: machine.id.clone(),
+                valid_until: None,
+            },
+        );
         self.by_id.insert(machine.id.clone(), machine);
     }
 
-    pub(crate) fn by_key(&self, key: &str) -> Option<Arc<Machine>> {
-        self.by_key.get(key).cloned()
+    /// The machine a secret key authenticates at `now` (Unix ms): its current key, or a previous one within
+    /// the grace period of its rotation.
+    pub(crate) fn by_key(&self, key: &str, now: i64) -> Option<Arc<Machine>> {
+        let entry = self.keys.get(key)?;
+        if entry.valid_until.is_some_and(|until| now >= until) {
+            return None;
+        }
+        self.by_id(&entry.machine_id)
     }
 
     pub(crate) fn by_id(&self, id: &str) -> Option<Arc<Machine>> {
         self.by_id.get(id).cloned()
     }
 
+    /// A machine, borrowed for as long as the store is.
+    pub(crate) fn get(&self, id: &str) -> Option<&Machine> {
+        self.by_id.get(id).map(|m| &**m)
+    }
+
+    /// Every machine, borrowed, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Machine> + '_ {
+        self.order.iter().filter_map(|id| self.get(id))
+    }
+
+    /// Every machine, oldest first.
     pub(crate) fn all(&self) -> Vec<Arc<Machine>> {
         self.order
             .iter()
             .filter_map(|id| self.by_id.get(id).cloned())
             .collect()
+    }
+
+    /// Changes a machine (not its secret key) and returns the stored result.
+    pub(crate) fn update(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut Machine),
+    ) -> Option<Arc<Machine>> {
+        let mut machine = (**self.by_id.get(id)?).clone();
+        let secret_key = machine.secret_key.clone();
+        change(&mut machine);
+        machine.secret_key = secret_key;
+        let machine = Arc::new(machine);
+        self.by_id.insert(machine.id.clone(), machine.clone());
+        Some(machine)
+    }
+
+    /// Makes `new_key` the machine's secret key; the current one stays valid until `old_valid_until` (Unix
+    /// ms; at or before `now` = invalid at once). Previous keys whose grace period is over are forgotten.
+    pub(crate) fn rotate(
+        &mut self,
+        id: &str,
+        new_key: String,
+        old_valid_until: i64,
+        now: i64,
+    ) -> Option<Arc<Machine>> {
+        let old_key = self.by_id.get(id)?.secret_key.clone();
+        self.keys
+            .retain(|_, entry| entry.valid_until.is_none_or(|until| now < until));
+        if old_valid_until > now {
+            if let Some(entry) = self.keys.get_mut(&old_key) {
+                entry.valid_until = Some(old_valid_until);
+            }
+        } else {
+            self.keys.remove(&old_key);
+        }
+        self.keys.insert(
+            new_key.clone(),
+            KeyEntry {
+                machine_id: id.to_owned(),
+                valid_until: None,
+            },
+        );
+        let mut machine = (**self.by_id.get(id)?).clone();
+        machine.secret_key = new_key;
+        machine.updated_at = now;
+        let machine = Arc::new(machine);
+        self.by_id.insert(id.to_owned(), machine.clone());
+        Some(machine)
+    }
+
+    /// Deletes a machine with every secret key it had, and takes it out of the other machines' scopes
+    /// (their `updated_at` becomes `now`).
+    pub(crate) fn remove(&mut self, id: &str, now: i64) -> Option<Arc<Machine>> {
+        let removed = self.by_id.remove(id)?;
+        self.order.retain(|other| other != id);
+        self.keys.retain(|_, entry| entry.machine_id != id);
+        let granted: Vec<String> = self
+            .by_id
+            .values()
+            .filter(|m| m.scopes.iter().any(|s| s == id))
+            .map(|m| m.id.clone())
+            .collect();
+        for other in granted {
+            self.update(&other, |m| {
+                m.scopes.retain(|s| s != id);
+                m.updated_at = now;
+            });
+        }
+        Some(removed)
     }
 }
 
@@ -201,7 +315,112 @@ impl Tokens {
             .filter_map(|&i| self.all.get(i))
     }
 
+    /// Forgets every token of `subject` (its machine was deleted): they can no longer be found by id, secret
+    /// or subject.
+    pub(crate) fn remove_subject(&mut self, subject: &str) {
+        for index in self.by_subject.remove(subject).unwrap_or_default() {
+            if let Some(token) = self.all.get(index) {
+                self.by_id.remove(&token.id);
+                self.by_secret.remove(&token.secret);
+            }
+        }
+    }
+
+    /// Takes machine `scope` out of the scopes of `subject`'s tokens (of every token with `None`), so that a
+    /// removed grant stops working for tokens already minted.
+    pub(crate) fn drop_scope(&mut self, subject: Option<&str>, scope: &str) {
+        let indices: Vec<usize> = match subject {
+            Some(subject) => self.by_subject.get(subject).cloned().unwrap_or_default(),
+            None => (0..self.all.len()).collect(),
+        };
+        for index in indices {
+            if let Some(token) = self.all.get_mut(index) {
+                token.scopes.retain(|s| s != scope);
+            }
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(id: &str, key: &str, scopes: &[&str]) -> Machine {
+        Machine {
+            id: id.into(),
+            name: id.into(),
+            secret_key: key.into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            default_token_ttl: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn rotation_keeps_the_old_key_for_its_grace_period() {
+        let mut machines = Machines::default();
+        machines.insert(machine("m1", "ak_1", &[]));
+        machines.rotate("m1", "ak_2".into(), 1_000, 0).unwrap();
+        assert_eq!(machines.by_key("ak_1", 999).unwrap().id, "m1");
+        assert!(machines.by_key("ak_1", 1_000).is_none());
+        assert_eq!(machines.by_key("ak_2", 5_000).unwrap().secret_key, "ak_2");
+        // A grace period ending at or before now: the old key goes at once.
+        machines.rotate("m1", "ak_3".into(), 5_000, 5_000).unwrap();
+        assert!(machines.by_key("ak_2", 5_000).is_none());
+        // Expired previous keys are forgotten on the next rotation.
+        machines.rotate("m1", "ak_4".into(), 9_000, 6_000).unwrap();
+        machines
+            .rotate("m1", "ak_5".into(), 20_000, 10_000)
+            .unwrap();
+        assert_eq!(machines.keys.len(), 2, "{:?}", machines.keys);
+        assert!(machines.rotate("nope", "ak_6".into(), 0, 0).is_none());
+    }
+
+    #[test]
+    fn removal_drops_keys_and_incoming_scopes() {
+        let mut machines = Machines::default();
+        machines.insert(machine("a", "ak_a", &["b"]));
+        machines.insert(machine("b", "ak_b", &["a", "b"]));
+        machines.rotate("b", "ak_b2".into(), 100, 0).unwrap();
+        assert_eq!(machines.remove("b", 7).unwrap().id, "b");
+        assert!(machines.by_key("ak_b", 0).is_none());
+        assert!(machines.by_key("ak_b2", 0).is_none());
+        let a = machines.by_id("a").unwrap();
+        assert!(a.scopes.is_empty());
+        assert_eq!(a.updated_at, 7);
+        assert_eq!(machines.all().len(), 1);
+        assert!(machines.remove("b", 8).is_none());
+    }
+
+    #[test]
+    fn removed_subjects_and_scopes_leave_the_tokens() {
+        let mut tokens = Tokens::default();
+        let token = |id: &str, subject: &str, scopes: &[&str]| {
+            Token::new(
+                id.into(),
+                format!("secret-{id}"),
+                subject.into(),
+                scopes.iter().map(|s| (*s).to_owned()).collect(),
+                Value::Null,
+                None,
+                0,
+            )
+        };
+        tokens.insert(token("t1", "a", &["b", "c"]));
+        tokens.insert(token("t2", "b", &["c"]));
+        tokens.drop_scope(Some("a"), "b");
+        assert_eq!(tokens.by_secret("secret-t1").unwrap().scopes, ["c"]);
+        tokens.drop_scope(None, "c");
+        assert!(tokens.by_secret("secret-t2").unwrap().scopes.is_empty());
+        tokens.remove_subject("a");
+        assert!(tokens.by_secret("secret-t1").is_none());
+        assert!(tokens.by_id("t1").is_none());
+        assert_eq!(tokens.newest_first("a").count(), 0);
+        assert!(tokens.by_id("t2").is_some());
     }
 }

@@ -1,5 +1,6 @@
-//! Request validation against the OpenAPI schemas of the M2M routes. Every violation is a 400 in Clerk's
-//! error shape with `meta.param_name` (the M2M routes document 400, not 422).
+//! Request validation against the OpenAPI schemas of the M2M and machines routes. Every violation is in
+//! Clerk's error shape with `meta.param_name`: a 400 on the M2M routes (they document 400, not 422), a 422 on
+//! the machines routes (which document 422 for invalid parameters); a malformed body is a 400 on both.
 
 use serde_json::{Map, Value};
 
@@ -179,17 +180,47 @@ pub(crate) struct ListParams {
     pub offset: usize,
 }
 
+/// The first non-empty value of a query parameter.
+fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// An integer query parameter within `min..=max`; absent or empty = `default`.
+fn query_integer(
+    pairs: &[(String, String)],
+    name: &str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let Some(raw) = first(pairs, name) else {
+        return Ok(default);
+    };
+    let range = if max == usize::MAX {
+        format!("at least {min}")
+    } else {
+        format!("between {min} and {max}")
+    };
+    let n: f64 = raw
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && n.fract() == 0.0)
+        .ok_or_else(|| ApiError::param_format(name, "an integer"))?;
+    if n < min as f64 || n > max as f64 {
+        return Err(ApiError::param_value(name, &range));
+    }
+    Ok(n as usize)
+}
+
 /// Unknown query parameters are ignored (`@clerk/backend` forwards any extra key); for a repeated key the
 /// first value counts.
 pub(crate) fn list_params(query: &str) -> Result<ListParams, ApiError> {
     let pairs = parse_query(query);
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| first(&pairs, name);
     let subject = get("subject").ok_or_else(|| ApiError::param_missing("subject"))?;
     if !ids::is_machine_id(subject) {
         return Err(ApiError::param_format(
@@ -202,32 +233,215 @@ pub(crate) fn list_params(query: &str) -> Result<ListParams, ApiError> {
         Some("true") => Ok(true),
         Some(_) => Err(ApiError::param_format(name, "a boolean (true or false)")),
     };
-    let integer = |name: &str, default: usize, min: usize, max: usize| -> Result<usize, ApiError> {
-        let Some(raw) = get(name) else {
-            return Ok(default);
-        };
-        let range = if max == usize::MAX {
-            format!("at least {min}")
-        } else {
-            format!("between {min} and {max}")
-        };
-        let n: f64 = raw
-            .parse()
-            .ok()
-            .filter(|n: &f64| n.is_finite() && n.fract() == 0.0)
-            .ok_or_else(|| ApiError::param_format(name, "an integer"))?;
-        if n < min as f64 || n > max as f64 {
-            return Err(ApiError::param_value(name, &range));
-        }
-        Ok(n as usize)
-    };
     Ok(ListParams {
         subject: subject.to_owned(),
         revoked: boolean("revoked")?,
         expired: boolean("expired")?,
-        limit: integer("limit", 10, 1, 100)?,
-        offset: integer("offset", 0, 0, usize::MAX)?,
+        limit: query_integer(&pairs, "limit", 10, 1, 100)?,
+        offset: query_integer(&pairs, "offset", 0, 0, usize::MAX)?,
     })
+}
+
+/// The machines routes (`/v1/machines…`). Their schemas do not forbid other body keys, but Clerk answers an
+/// unknown parameter with `form_param_unknown`, and so does this server. Parameter errors are 422 there.
+pub(crate) mod machines {
+    use serde_json::{Map, Value};
+
+    use super::{first, json_object, no_unknown, parse_query, query_integer};
+    use crate::error::ApiError;
+
+    /// `default_token_ttl`: integer 1..=315360000 (ten years).
+    const MAX_TOKEN_TTL: u64 = 315_360_000;
+    /// `previous_token_ttl`: integer 0..=28800 (eight hours).
+    const MAX_PREVIOUS_TOKEN_TTL: u64 = 28_800;
+    /// `scoped_machines` and `POST …/scopes`: at most 150 scopes per machine.
+    pub(crate) const MAX_SCOPES: usize = 150;
+
+    /// `name`: a string of 1 to 255 characters; `None` if absent or null.
+    fn name(map: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+        match map.get("name") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if (1..=255).contains(&s.chars().count()) => Ok(Some(s.clone())),
+            Some(Value::String(_)) => Err(ApiError::param_value(
+                "name",
+                "between 1 and 255 characters long",
+            )),
+            Some(_) => Err(ApiError::param_format("name", "a string")),
+        }
+    }
+
+    /// An integer within `min..=max` (an integral JSON float such as `60.0` counts); `None` if absent or null.
+    fn integer(
+        map: &Map<String, Value>,
+        key: &str,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u64>, ApiError> {
+        let n = match map.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Number(n)) => n,
+            Some(_) => return Err(ApiError::param_format(key, "an integer")),
+        };
+        let value = n.as_f64().filter(|f| f.fract() == 0.0);
+        let value = value.ok_or_else(|| ApiError::param_format(key, "an integer"))?;
+        if value < min as f64 || value > max as f64 {
+            return Err(ApiError::param_value(
+                key,
+                &format!("between {min} and {max}"),
+            ));
+        }
+        Ok(Some(value as u64))
+    }
+
+    /// `POST /machines` body.
+    #[derive(Debug, PartialEq, Eq)]
+    pub(crate) struct NewMachine {
+        pub name: String,
+        /// Without duplicates, in the order given.
+        pub scoped_machines: Vec<String>,
+        /// Seconds; the spec's default 3600 when absent.
+        pub default_token_ttl: u64,
+    }
+
+    pub(crate) fn create(body: &[u8]) -> Result<NewMachine, ApiError> {
+        create_inner(body).map_err(ApiError::unprocessable)
+    }
+
+    fn create_inner(body: &[u8]) -> Result<NewMachine, ApiError> {
+        let map = json_object(body)?;
+        no_unknown(&map, &["name", "scoped_machines", "default_token_ttl"])?;
+        let name = name(&map)?.ok_or_else(|| ApiError::param_missing("name"))?;
+        let mut scoped_machines: Vec<String> = Vec::new();
+        match map.get("scoped_machines") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    let Value::String(id) = item else {
+                        return Err(ApiError::param_format(
+                            "scoped_machines",
+                            "an array of machine ids",
+                        ));
+                    };
+                    if !scoped_machines.contains(id) {
+                        scoped_machines.push(id.clone());
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(ApiError::param_format(
+                    "scoped_machines",
+                    "an array of machine ids",
+                ))
+            }
+        }
+        if scoped_machines.len() > MAX_SCOPES {
+            return Err(ApiError::param_value(
+                "scoped_machines",
+                &format!("at most {MAX_SCOPES} machine ids"),
+            ));
+        }
+        let default_token_ttl = integer(&map, "default_token_ttl", 1, MAX_TOKEN_TTL)?;
+        Ok(NewMachine {
+            name,
+            scoped_machines,
+            default_token_ttl: default_token_ttl.unwrap_or(3600),
+        })
+    }
+
+    /// `PATCH /machines/{id}` body: only the fields given change.
+    #[derive(Debug, PartialEq, Eq)]
+    pub(crate) struct MachineUpdate {
+        pub name: Option<String>,
+        pub default_token_ttl: Option<u64>,
+    }
+
+    pub(crate) fn update(body: &[u8]) -> Result<MachineUpdate, ApiError> {
+        (|| {
+            let map = json_object(body)?;
+            no_unknown(&map, &["name", "default_token_ttl"])?;
+            Ok(MachineUpdate {
+                name: name(&map)?,
+                default_token_ttl: integer(&map, "default_token_ttl", 1, MAX_TOKEN_TTL)?,
+            })
+        })()
+        .map_err(ApiError::unprocessable)
+    }
+
+    /// `POST /machines/{id}/secret_key/rotate` body: `previous_token_ttl` (seconds, required).
+    pub(crate) fn rotate(body: &[u8]) -> Result<u64, ApiError> {
+        (|| {
+            let map = json_object(body)?;
+            no_unknown(&map, &["previous_token_ttl"])?;
+            integer(&map, "previous_token_ttl", 0, MAX_PREVIOUS_TOKEN_TTL)?
+                .ok_or_else(|| ApiError::param_missing("previous_token_ttl"))
+        })()
+        .map_err(ApiError::unprocessable)
+    }
+
+    /// `POST /machines/{id}/scopes` body: `to_machine_id` (required).
+    pub(crate) fn scope(body: &[u8]) -> Result<String, ApiError> {
+        (|| {
+            let map = json_object(body)?;
+            no_unknown(&map, &["to_machine_id"])?;
+            match map.get("to_machine_id") {
+                None | Some(Value::Null) => Err(ApiError::param_missing("to_machine_id")),
+                Some(Value::String(id)) => Ok(id.clone()),
+                Some(_) => Err(ApiError::param_format("to_machine_id", "a string")),
+            }
+        })()
+        .map_err(ApiError::unprocessable)
+    }
+
+    /// What `order_by` sorts on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum OrderField {
+        Name,
+        CreatedAt,
+    }
+
+    /// `GET /machines` query.
+    #[derive(Debug, PartialEq, Eq)]
+    pub(crate) struct ListParams {
+        /// Exact id or part of the name (case-insensitive); `None` = every machine.
+        pub query: Option<String>,
+        pub order: OrderField,
+        pub descending: bool,
+        pub limit: usize,
+        pub offset: usize,
+    }
+
+    /// Unknown query keys are ignored, as on the M2M list. `order_by` is `name` or `created_at`, with `+`
+    /// (ascending, also implied) or `-`; a leading space counts as `+`, since an unencoded `+` in a query
+    /// string decodes to one.
+    pub(crate) fn list(query: &str) -> Result<ListParams, ApiError> {
+        (|| {
+            let pairs = parse_query(query);
+            let order_by = first(&pairs, "order_by").unwrap_or("-created_at");
+            let (descending, field) = match order_by.as_bytes().first() {
+                Some(b'-') => (true, &order_by[1..]),
+                Some(b'+' | b' ') => (false, &order_by[1..]),
+                _ => (false, order_by),
+            };
+            let order = match field {
+                "name" => OrderField::Name,
+                "created_at" => OrderField::CreatedAt,
+                _ => {
+                    return Err(ApiError::param_value(
+                        "order_by",
+                        "name or created_at, optionally prefixed with + or -",
+                    ))
+                }
+            };
+            Ok(ListParams {
+                query: first(&pairs, "query").map(str::to_owned),
+                order,
+                descending,
+                limit: query_integer(&pairs, "limit", 10, 1, 500)?,
+                offset: query_integer(&pairs, "offset", 0, 0, usize::MAX)?,
+            })
+        })()
+        .map_err(ApiError::unprocessable)
+    }
 }
 
 /// `application/x-www-form-urlencoded` decoding of a query string.
@@ -317,5 +531,51 @@ mod tests {
             code(&format!("subject={SUBJECT}&revoked=yes")).code,
             "form_param_format_invalid"
         );
+    }
+
+    #[test]
+    fn machine_params() {
+        use machines::*;
+        let p = list("").unwrap();
+        assert_eq!(
+            (p.order, p.descending, p.limit, p.offset, p.query),
+            (OrderField::CreatedAt, true, 10, 0, None)
+        );
+        for (q, order, descending) in [
+            ("order_by=name", OrderField::Name, false),
+            ("order_by=%2Bname", OrderField::Name, false),
+            ("order_by=+name", OrderField::Name, false),
+            ("order_by=-name", OrderField::Name, true),
+            ("order_by=created_at", OrderField::CreatedAt, false),
+        ] {
+            let p = list(q).unwrap();
+            assert_eq!((p.order, p.descending), (order, descending), "{q}");
+        }
+        let e = list("order_by=x").unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.code),
+            (422, "form_param_value_invalid")
+        );
+        assert_eq!(list("limit=500").unwrap().limit, 500);
+        assert_eq!(list("limit=501").unwrap_err().status.as_u16(), 422);
+        assert_eq!(list("query=a+b").unwrap().query.as_deref(), Some("a b"));
+
+        let m = create(br#"{"name":"n","scoped_machines":["x","y","x"]}"#).unwrap();
+        assert_eq!(m.scoped_machines, ["x", "y"]);
+        assert_eq!(m.default_token_ttl, 3600);
+        let e = create(b"{").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "request_body_invalid"));
+        let e = create(b"").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (422, "form_param_missing"));
+        assert_eq!(
+            update(b"").unwrap(),
+            MachineUpdate {
+                name: None,
+                default_token_ttl: None
+            }
+        );
+        assert_eq!(rotate(br#"{"previous_token_ttl":0}"#).unwrap(), 0);
+        assert_eq!(rotate(br#"{"previous_token_ttl":60.0}"#).unwrap(), 60);
+        assert_eq!(scope(br#"{"to_machine_id":"m"}"#).unwrap(), "m");
     }
 }
