@@ -184,43 +184,55 @@ fn number(n: f64) -> Option<Value> {
 
 /// Hands JSON to JS as plain objects and arrays, equal to what `JSON.parse` of its text returns.
 pub fn json_to_js(value: &Value) -> JsValue {
-    out(&JsJson(value), holds_proto_key(value))
+    if holds_proto_key(value) {
+        // serde-wasm-bindgen assigns object keys (`o[key] = v`), so a `__proto__` key would set the prototype where
+        // `JSON.parse` makes an own property: such a value (a claim, say) goes through `JSON.parse` instead.
+        let text = serde_json::to_string(value).unwrap_or_default();
+        return js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+    }
+    serialize(&JsJson(value))
 }
 
-/// What the core's typed results (`M2MToken`, a page of them) need besides `Serialize` to go out.
+/// The core's typed results (`M2MToken`, a page of them): `Serialize`, and the claims fixed after it.
 pub trait Output: Serialize {
-    /// Whether a free-form part (the claims) holds a `__proto__` key.
-    fn holds_proto_key(&self) -> bool;
+    /// Replaces, in `out` (what serde-wasm-bindgen made of `self`), the claims that hold a `__proto__` key.
+    fn fix_proto_claims(&self, out: &JsValue);
 }
 
 impl Output for M2mToken {
-    fn holds_proto_key(&self) -> bool {
-        self.claims.as_ref().is_some_and(map_holds_proto_key)
+    fn fix_proto_claims(&self, out: &JsValue) {
+        if let Some(claims) = self.claims.as_ref().filter(|c| map_holds_proto_key(c)) {
+            let claims = json_to_js(&Value::Object(claims.clone()));
+            let _ = Reflect::set(out, &"claims".into(), &claims);
+        }
     }
 }
 
 impl Output for M2mTokenPage {
-    fn holds_proto_key(&self) -> bool {
-        self.data.iter().any(Output::holds_proto_key)
+    fn fix_proto_claims(&self, out: &JsValue) {
+        let Ok(data) = Reflect::get(out, &"data".into()) else {
+            return;
+        };
+        for (i, token) in (0u32..).zip(&self.data) {
+            if let Ok(item) = Reflect::get_u32(&data, i) {
+                token.fix_proto_claims(&item);
+            }
+        }
     }
 }
 
 /// A typed result as plain JS objects and arrays, equal to what `JSON.parse` of its JSON text returns.
 pub fn to_js(result: &impl Output) -> JsValue {
-    out(result, result.holds_proto_key())
+    let out = serialize(result);
+    result.fix_proto_claims(&out);
+    out
 }
 
 /// `null` for `None` and plain objects for maps, as `JSON.parse` makes them; `undefined` only where asked ([`Unset`]).
 const SERIALIZER: serde_wasm_bindgen::Serializer =
     serde_wasm_bindgen::Serializer::json_compatible();
 
-fn out(value: &impl Serialize, holds_proto_key: bool) -> JsValue {
-    if holds_proto_key {
-        // serde-wasm-bindgen assigns object keys (`o[key] = v`), so a `__proto__` key would set the prototype where
-        // `JSON.parse` makes an own property: such a value (a claim, say) goes through `JSON.parse` instead.
-        let text = serde_json::to_string(value).unwrap_or_default();
-        return js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
-    }
+fn serialize(value: &impl Serialize) -> JsValue {
     // Cannot fail: every value handed here is made of strings, bools, JS-safe numbers (`JsJson`), arrays and
     // string-keyed objects.
     value.serialize(&SERIALIZER).unwrap_or(JsValue::NULL)
@@ -279,13 +291,8 @@ fn set_api_fields(api: &ApiResponseError, set: &dyn Fn(&str, JsValue)) {
     if let Some(retry_after) = api.retry_after {
         set("retryAfter", retry_after.into());
     }
-    set(
-        "errors",
-        out(
-            &api.errors.iter().map(ErrorEntry).collect::<Vec<_>>(),
-            false,
-        ),
-    );
+    let errors: Vec<ErrorEntry> = api.errors.iter().map(ErrorEntry).collect();
+    set("errors", serialize(&errors));
 }
 
 /// One entry of `errors[]` as the reference's `parseError` builds it: `code` and `message`; then, for an entry
