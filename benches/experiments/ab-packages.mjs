@@ -1,13 +1,16 @@
 // A/B of two builds of the package (e.g. before and after a boundary change), interleaved in one run, in Node and
 // in workerd, in the configuration users get (`secretKey`: keys from the instance JWKS, default caches):
 //   hit            m2m.verify of one token again and again (a verified-token cache hit)
-//   miss           m2m.verify of 256 distinct tokens with verifiedTokenCacheSize: 0 (every check runs, and the
+//   miss           m2m.verify of 2000 distinct tokens with verifiedTokenCacheSize: 0 (every check runs, and the
 //                  result is built, each time)
+//   distinct       the same 2000 tokens with the default client: more than its verified-token cache holds (1000),
+//                  so every verification is a miss that evicts an entry
 //   authenticate   authenticateRequest of one token's Request again and again (a request state built per call)
 // Each package is packed and installed as users get it (benches/lib/scratch.mjs); Workers are bundled as wrangler
 // does. Prints median µs per operation over the rounds, and the .wasm sizes.
 //
-// Usage: node benches/experiments/ab-packages.mjs <pkgDirA> <pkgDirB> [rounds=7]   (scripts/local-bapi is started)
+// Usage: [AB_MODES=hit,miss,authenticate] node benches/experiments/ab-packages.mjs <pkgDirA> <pkgDirB> [rounds=7]
+// (starts scripts/local-bapi, or uses BENCH_BAPI's start-up line)
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,15 +21,19 @@ import { miniflare, workerDef, timedFetch } from '../lib/workerd.mjs';
 import { median } from '../lib/stats.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const [dirA, dirB] = process.argv.slice(2, 4).map((d) => resolve(d));
+const isChild = process.argv[2] === '--child';
+const [dirA, dirB] = isChild ? [] : process.argv.slice(2, 4).map((d) => resolve(d));
 const rounds = Number(process.argv[4] ?? 7);
-if (!dirA || !dirB) throw new Error('usage: ab-packages.mjs <pkgDirA> <pkgDirB> [rounds]');
-const N = { hit: 4000, miss: 1000, authenticate: 3000 };
+if (!isChild && (!dirA || !dirB)) throw new Error('usage: ab-packages.mjs <pkgDirA> <pkgDirB> [rounds]');
+const N = { hit: 40000, miss: 4000, distinct: 4000, authenticate: 10000 };
+// AB_MODES=hit,authenticate runs only those.
+for (const mode of Object.keys(N)) if (process.env.AB_MODES && !process.env.AB_MODES.split(',').includes(mode)) delete N[mode];
 
 /** The workload, as a module source: the same text runs in Node (imported) and in the Worker (bundled). */
 const WORKLOAD = `
 import { createClerkClient } from 'clerk-m2m-edge';
 let state;
+let next = 0;
 export async function setup(ctx, tokens) {
   const client = createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl });
   const noCache = createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl, verifiedTokenCacheSize: 0 });
@@ -41,6 +48,7 @@ export async function run(mode, n) {
   const { client, noCache, request, tokens } = state;
   if (mode === 'hit') for (let i = 0; i < n; i++) await client.m2m.verify({ token: tokens[0] });
   else if (mode === 'miss') for (let i = 0; i < n; i++) await noCache.m2m.verify({ token: tokens[i % tokens.length] });
+  else if (mode === 'distinct') for (let i = 0; i < n; i++) await client.m2m.verify({ token: tokens[next++ % tokens.length] });
   else if (mode === 'authenticate') for (let i = 0; i < n; i++) await client.authenticateRequest(request, { acceptsToken: 'm2m_token' });
   else if (mode === 'empty') for (let i = 0; i < n; i++) await null;
   else throw new Error('unknown mode ' + mode);
@@ -89,50 +97,64 @@ const wasmSize = (pkgDir) => {
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 };
 
-const bapi = await startBapi(root);
-try {
-  const ctx = { secretKey: bapi.secretKey, apiUrl: bapi.url };
-  const tokens = await mintTokens(bapi, 256);
-  const packages = { A: dirA, B: dirB };
-  const node = {};
-  const workers = [];
-  for (const [name, pkgDir] of Object.entries(packages)) {
-    const dir = install(name, pkgDir);
-    cpSync(join(dir, 'workload.js'), join(dir, 'node-workload.mjs'));
-    node[name] = await import(join(dir, 'node-workload.mjs'));
-    await node[name].setup(ctx, tokens);
-    workers.push({ name, bundle: await bundle(dir) });
-  }
+/** One round of one package in this process: Node and workerd, every mode, after a warm-up pass. */
+async function child(name, ctx, tokens) {
+  const dir = join(root, 'benches', `scratch-ab-${name}`);
+  const node = await import(join(dir, 'node-workload.mjs'));
+  await node.setup(ctx, tokens);
   const Miniflare = await miniflare(root);
   const bindings = { CTX: JSON.stringify(ctx), TOKENS: JSON.stringify(tokens) };
-  const mf = new Miniflare({ workers: workers.map((w) => workerDef(w.bundle, `ab-${w.name}`, bindings)) });
-  const results = {};
-  const note = (runtime, name, mode, us) => ((results[`${runtime} ${mode}`] ??= { A: [], B: [] })[name].push(us));
+  const mf = new Miniflare(workerDef({ dir: join(dir, 'dist'), main: join(dir, 'dist', 'worker.js') }, `ab-${name}`, bindings));
+  const out = {};
   try {
-    const fetchers = {};
-    for (const w of workers) {
-      fetchers[w.name] = await mf.getWorker(`ab-${w.name}`);
-      await timedFetch(fetchers[w.name], 'http://ab/?mode=empty&n=1');
-    }
-    for (let round = -1; round < rounds; round++) {
-      const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
-      for (const mode of Object.keys(N)) {
-        for (const name of order) {
-          const n = N[mode];
-          const t0 = performance.now();
-          await node[name].run(mode, n);
-          const t1 = performance.now();
-          await node[name].run('empty', n);
-          const empty = performance.now() - t1;
-          if (round >= 0) note('Node', name, mode, ((t1 - t0 - empty) * 1000) / n);
-          const [e] = await timedFetch(fetchers[name], `http://ab/?mode=empty&n=${n}`);
-          const [r] = await timedFetch(fetchers[name], `http://ab/?mode=${mode}&n=${n}`);
-          if (round >= 0) note('workerd', name, mode, ((r - e) * 1000) / n);
+    const worker = await mf.getWorker(`ab-${name}`);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [mode, n] of Object.entries(N)) {
+        const t0 = performance.now();
+        await node.run(mode, n);
+        const t1 = performance.now();
+        await node.run('empty', n);
+        const empty = performance.now() - t1;
+        const [e] = await timedFetch(worker, `http://ab/?mode=empty&n=${n}`);
+        const [r] = await timedFetch(worker, `http://ab/?mode=${mode}&n=${n}`);
+        if (pass === 1) {
+          out[`Node ${mode}`] = ((t1 - t0 - empty) * 1000) / n;
+          out[`workerd ${mode}`] = ((r - e) * 1000) / n;
         }
       }
     }
   } finally {
     await mf.dispose();
+  }
+  return out;
+}
+
+if (process.argv[2] === '--child') {
+  const { name, ctx, tokens } = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+  process.stdout.write(JSON.stringify(await child(name, ctx, tokens)));
+  process.exit(0);
+}
+
+const bapi = await startBapi(root);
+try {
+  const ctx = { secretKey: bapi.secretKey, apiUrl: bapi.url };
+  const tokens = await mintTokens(bapi, 2000);
+  const packages = { A: dirA, B: dirB };
+  for (const [name, pkgDir] of Object.entries(packages)) {
+    const dir = install(name, pkgDir);
+    cpSync(join(dir, 'workload.js'), join(dir, 'node-workload.mjs'));
+    await bundle(dir);
+  }
+  // Each round runs each package in a process of its own (its own Node and workerd), alternating which goes
+  // first: two packages in one process measured each other's garbage and JIT state (an A/A run differed by 35 %).
+  const results = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
+      const input = join(root, 'benches', `scratch-ab-${name}`, 'input.json');
+      writeFileSync(input, JSON.stringify({ name, ctx, tokens }));
+      const text = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', input], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      for (const [row, us] of Object.entries(JSON.parse(text))) (results[row] ??= { A: [], B: [] })[name].push(us);
+    }
   }
   const sizes = { A: wasmSize(dirA), B: wasmSize(dirB) };
   console.log(`A = ${dirA}\nB = ${dirB}\n${rounds} rounds, median µs per operation (B ÷ A)`);
