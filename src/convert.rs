@@ -2,6 +2,7 @@
 //! class instances and cycles are typed errors, not silent `null`s); results and error payloads go out through
 //! serde-wasm-bindgen, which builds the plain objects and arrays directly (docs/benchmarks.md, "serde-wasm-bindgen
 //! at the boundary", has the measurements that chose this direction).
+use clerk_m2m_core::authenticate::RequestState;
 use clerk_m2m_core::{
     ApiError, ApiErrorMeta, ApiResponseError, Error, JsJson, M2mToken, M2mTokenPage,
 };
@@ -193,7 +194,8 @@ pub fn json_to_js(value: &Value) -> JsValue {
     serialize(&JsJson(value))
 }
 
-/// The core's typed results (`M2MToken`, a page of them): `Serialize`, and the claims fixed after it.
+/// The core's typed results (`M2MToken`, a page of them, a request state): `Serialize`, and the claims fixed
+/// after it.
 pub trait Output: Serialize {
     /// Replaces, in `out` (what serde-wasm-bindgen made of `self`), the claims that hold a `__proto__` key.
     fn fix_proto_claims(&self, out: &JsValue);
@@ -216,6 +218,16 @@ impl Output for M2mTokenPage {
         for (i, token) in (0u32..).zip(&self.data) {
             if let Ok(item) = Reflect::get_u32(&data, i) {
                 token.fix_proto_claims(&item);
+            }
+        }
+    }
+}
+
+impl Output for RequestState {
+    fn fix_proto_claims(&self, out: &JsValue) {
+        if let Some((_, token)) = &self.signed_in {
+            if let Ok(auth) = Reflect::get(out, &"auth".into()) {
+                token.fix_proto_claims(&auth);
             }
         }
     }

@@ -58,7 +58,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use convert::{error_to_js, js_to_json, js_to_json_without, json_to_js, to_js};
+use convert::{error_to_js, js_to_json, js_to_json_without, to_js};
 use platform::WebPlatform;
 
 /// The package version.
@@ -203,7 +203,7 @@ impl Client {
                     &options,
                 )
                 .await
-                .map(|state| json_to_js(&state.to_public_json()))
+                .map(|state| to_js(&state))
             })
         })
     }
@@ -240,7 +240,7 @@ impl Client {
                 )
             });
             return match step.map_err(|e| error_to_js(&e))? {
-                AuthStep::Done(state) => Ok(json_to_js(&state.to_public_json())),
+                AuthStep::Done(state) => Ok(to_js(&state)),
                 AuthStep::Signature(pending) => Ok(self.hand_out(Waiting::Authenticate(pending))),
                 AuthStep::Async => Ok(JsValue::UNDEFINED),
             };
@@ -296,10 +296,28 @@ impl Client {
                 .map(|v| verification_to_js(&v)),
             Waiting::Authenticate(pending) => pending
                 .finish(verdict, now_ms(), jwt)
-                .map(|state| json_to_js(&state.to_public_json())),
+                .map(|state| to_js(&state)),
         }
         .map_err(|e| error_to_js(&e))
     }
+
+    /// `machines.<operation>(…)` (js/machines.js): `operation` is the JS method name (`get`, `list`, `create`,
+    /// `update`, `delete`, `getSecretKey`, `rotateSecretKey`, `createScope`, `deleteScope`), `params` its
+    /// arguments as one object (`get(machineId)` is `{ machineId }`).
+    pub fn machines(&self, operation: String, params: JsValue) -> Promise {
+        self.call(params, move |p, shared, params| {
+            Box::pin(async move {
+                clerk_m2m_core::machines::call_by_name(&p, &shared.config, &operation, &params)
+                    .await
+                    .map(|result| to_js(&result))
+            })
+        })
+    }
+}
+
+/// The results of `machines.*` hold no claims: nothing to fix after serialisation.
+impl convert::Output for clerk_m2m_core::machines::MachinesResult {
+    fn fix_proto_claims(&self, _out: &JsValue) {}
 }
 
 /// Text JS encoded with `TextEncoder` (valid UTF-8; lone surrogates already replaced, as for any string

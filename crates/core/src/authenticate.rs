@@ -5,10 +5,12 @@
 //! The binding hands over the `Authorization` header value and the call options as JSON; the result is a
 //! [`RequestState`] that the JS layer turns into the reference's request-state object.
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::{Map, Value};
 
 use crate::config::{ClientConfig, Secret};
 use crate::error::{Error, VerificationError, VerificationErrorCode};
+use crate::js::JsJsonObject;
 use crate::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use crate::machine::{decode_jwt, is_jwt_format, is_machine_token, machine_token_type, TokenType};
 use crate::params::optional_key;
@@ -91,81 +93,74 @@ impl RequestState {
         Self::signed_out(Some(token_type), e.code.as_str(), e.full_message())
     }
 
-    /// The state as the JSON the JS layer wraps (`headers` as `[name, value]` pairs; `auth` for `toAuth()`).
+    /// The state as the JSON the JS layer wraps (`headers` as `[name, value]` pairs; `auth` for `toAuth()`):
+    /// its [`Serialize`] shape.
     pub fn to_public_json(&self) -> Value {
-        // Built field by field rather than with `json!`, whose `to_value(..).unwrap()` links serde_json's
-        // `Debug` for errors and a panic path.
-        let token_type = self.token_type.map_or(Value::Null, Value::from);
-        let mut auth = Map::new();
-        match &self.signed_in {
-            Some((_, t)) => {
-                auth.insert("id".into(), Value::from(t.id.clone()));
-                auth.insert("subject".into(), Value::from(t.subject.clone()));
-                auth.insert("scopes".into(), Value::from(t.scopes.clone()));
-                auth.insert(
-                    "claims".into(),
-                    t.claims.clone().map_or(Value::Null, Value::Object),
-                );
-                auth.insert("machineId".into(), Value::from(t.subject.clone()));
-            }
-            None => {
-                for key in ["id", "subject", "scopes", "claims", "machineId"] {
-                    auth.insert(key.into(), Value::Null);
-                }
-            }
-        }
-        auth.insert("tokenType".into(), token_type);
-        auth.insert(
-            "isAuthenticated".into(),
-            Value::from(self.signed_in.is_some()),
-        );
-        let auth = Value::Object(auth);
-        let pair = |name: &str, value: &str| Value::from(vec![name, value]);
+        serde_json::to_string(self)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The debug headers of a signed-out state, as `[name, value]` pairs. Like the reference's
+    /// `withDebugHeaders`, a value `Headers` refuses (a kid or claim from the token with a line break or a
+    /// non-Latin-1 character) is left out rather than making the call throw.
+    fn headers(&self) -> Vec<[&str; 2]> {
         let mut headers = Vec::new();
         if self.signed_in.is_none() {
-            headers.push(pair("x-clerk-auth-status", "signed-out"));
-            // Like the reference's `withDebugHeaders`, a value `Headers` refuses (a kid or claim from the token
-            // with a line break or a non-Latin-1 character) is left out rather than making the call throw.
+            headers.push(["x-clerk-auth-status", "signed-out"]);
             if let Some(reason) = self.reason.as_ref().filter(|r| is_header_value(r)) {
-                headers.push(pair("x-clerk-auth-reason", reason));
+                headers.push(["x-clerk-auth-reason", reason.as_str()]);
             }
             if let Some(message) = self
                 .message
                 .as_ref()
                 .filter(|m| !m.is_empty() && is_header_value(m))
             {
-                headers.push(pair("x-clerk-auth-message", message));
+                headers.push(["x-clerk-auth-message", message.as_str()]);
             }
         }
-        let mut o = Map::new();
+        headers
+    }
+}
+
+/// The request state as the JS layer wraps it (js/api.js `requestState`): `status`, `isAuthenticated`,
+/// `isSignedIn`, `tokenType`, `reason`, `message`, `token`, `headers`, and `auth` (what `toAuth()` spreads).
+impl Serialize for RequestState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let signed_in = self.signed_in.is_some();
-        o.insert(
-            "status".into(),
-            Value::from(if signed_in { "signed-in" } else { "signed-out" }),
-        );
-        o.insert("isAuthenticated".into(), Value::from(signed_in));
-        o.insert("isSignedIn".into(), Value::from(signed_in));
-        o.insert(
-            "tokenType".into(),
-            self.token_type.map_or(Value::Null, Value::from),
-        );
-        o.insert(
-            "reason".into(),
-            self.reason.clone().map_or(Value::Null, Value::from),
-        );
-        o.insert(
-            "message".into(),
-            self.message.clone().map_or(Value::Null, Value::from),
-        );
-        o.insert(
-            "token".into(),
-            self.signed_in
-                .as_ref()
-                .map_or(Value::Null, |(t, _)| Value::from(t.clone())),
-        );
-        o.insert("headers".into(), Value::Array(headers));
-        o.insert("auth".into(), auth);
-        Value::Object(o)
+        let mut out = s.serialize_struct("RequestState", 9)?;
+        out.serialize_field("status", if signed_in { "signed-in" } else { "signed-out" })?;
+        out.serialize_field("isAuthenticated", &signed_in)?;
+        out.serialize_field("isSignedIn", &signed_in)?;
+        out.serialize_field("tokenType", &self.token_type)?;
+        out.serialize_field("reason", &self.reason)?;
+        out.serialize_field("message", &self.message)?;
+        out.serialize_field("token", &self.signed_in.as_ref().map(|(t, _)| t))?;
+        out.serialize_field("headers", &self.headers())?;
+        out.serialize_field("auth", &Auth(self))?;
+        out.end()
+    }
+}
+
+/// `toAuth()`'s data: the token's `id`, `subject`, `scopes`, `claims` and `machineId` (all `null` when signed
+/// out), `tokenType` and `isAuthenticated`.
+struct Auth<'a>(&'a RequestState);
+
+impl Serialize for Auth<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let state = self.0;
+        let token = state.signed_in.as_ref().map(|(_, t)| t);
+        let mut out = s.serialize_struct("Auth", 7)?;
+        out.serialize_field("id", &token.map(|t| &t.id))?;
+        out.serialize_field("subject", &token.map(|t| &t.subject))?;
+        out.serialize_field("scopes", &token.map(|t| &t.scopes))?;
+        let claims = token.and_then(|t| t.claims.as_ref());
+        out.serialize_field("claims", &claims.map(JsJsonObject))?;
+        out.serialize_field("machineId", &token.map(|t| &t.subject))?;
+        out.serialize_field("tokenType", &state.token_type)?;
+        out.serialize_field("isAuthenticated", &state.signed_in.is_some())?;
+        out.end()
     }
 }
 
