@@ -2,6 +2,7 @@
 // all logic is in Rust: this file only moves arguments across and lifts errors into their classes.
 import { generation, restartError, track, trapped, wasm } from './runtime.js';
 import { liftError } from './lift.js';
+import { createMachinesApi } from './machines.js';
 
 export { TokenType, AuthStatus } from './constants.js';
 
@@ -22,7 +23,10 @@ export function version() {
  */
 export function createClerkClient(options = {}) {
   const opts = options ?? {};
-  const { fetch, env, ...rest } = isObject(opts) ? opts : {};
+  // Read once each, as `{ fetch, env, ...rest } = opts` would, but a getter or Proxy trap that throws is a TypeError.
+  const fetch = isObject(opts) ? guarded(() => opts.fetch, 'options.fetch') : undefined;
+  const env = isObject(opts) ? guarded(() => opts.env, 'options.env') : undefined;
+  const rest = isObject(opts) ? copyOwn(opts, 'options', ['fetch', 'env']) : undefined;
   if (fetch !== undefined && typeof fetch !== 'function') throw new TypeError('options.fetch must be a function');
   const clientArgs = [isObject(opts) ? rest : opts, env, processEnv(), fetch];
   // The wasm `Client`, the instance it lives in and what this file keeps of it. After the instance trapped
@@ -42,21 +46,22 @@ export function createClerkClient(options = {}) {
   };
   connect();
   const current = () => (session.gen === generation ? session : connect());
-  // The last argument holds the call's options, and so its `signal`.
-  const call = (method) => async (...args) => {
+  // One async call of the wasm Client: `params` (its last argument) holds the call's `signal`.
+  const call = async (method, params, ...first) => {
+    const signal = signalOf(params);
     const s = current();
     try {
-      return await track(s.client[method](...args), s.inst);
+      return await track(s.client[method](...first, params), s.inst);
     } catch (e) {
-      const options = args.at(-1);
-      throw fail(e, s, isObject(options) ? options.signal : undefined);
+      throw fail(e, s, signal);
     }
   };
-  const list = call('list');
-  const verifyInRust = call('verify');
+  const list = (params) => call('list', params);
+  const verifyInRust = (params) => call('verify', params);
   // A local JWT whose key is at hand is verified with one await: Rust runs every check but the RSA one
   // synchronously, this awaits `crypto.subtle.verify`, Rust finishes. Anything else is `verifyInRust`.
   const verify = async (params) => {
+    const signal = signalOf(params);
     const s = current();
     let outcome;
     try {
@@ -64,13 +69,13 @@ export function createClerkClient(options = {}) {
       if (typeof outcome === 'number') outcome = hitResult(s, outcome);
       else if (Array.isArray(outcome)) outcome = await checkSignature(outcome, s);
     } catch (e) {
-      throw fail(e, s, isObject(params) ? params.signal : undefined);
+      throw fail(e, s, signal);
     }
     // The result, or undefined: I/O is needed.
     return outcome === undefined ? verifyInRust(params) : outcome;
   };
-  const createToken = call('createToken');
-  const revokeToken = call('revokeToken');
+  const createToken = (params) => call('createToken', params);
+  const revokeToken = (params) => call('revokeToken', params);
   // `m2m.verify(token)`, as Clerk's 2.33 changelog writes it, is `m2m.verify({ token })`.
   const verifyTokenOrParams = (params) => verify(typeof params === 'string' ? { token: params } : params);
   const m2m = {
@@ -88,13 +93,10 @@ export function createClerkClient(options = {}) {
     verifySecret: async (params) => verify(secretAsToken(params)),
     verifyToken: verifyTokenOrParams,
   };
-  const authenticateInRust = call('authenticateRequest');
   /** Authenticates a `Request` by its `Authorization` header (reference §5); resolves to a request state. */
   const authenticateRequest = async (request, options) => {
-    if (!isObject(request) || typeof request.headers?.get !== 'function') {
-      throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
-    }
-    const authorization = request.headers.get('authorization') ?? undefined;
+    const authorization = authorizationOf(request);
+    const signal = signalOf(options);
     const s = current();
     let state;
     try {
@@ -102,11 +104,11 @@ export function createClerkClient(options = {}) {
       state = s.client.step(STEP_AUTHENTICATE, authorization === undefined ? undefined : utf8(authorization), options);
       if (Array.isArray(state)) state = await checkSignature(state, s);
     } catch (e) {
-      throw fail(e, s, isObject(options) ? options.signal : undefined);
+      throw fail(e, s, signal);
     }
-    return requestState(state === undefined ? await authenticateInRust(authorization, options) : state);
+    return requestState(state === undefined ? await call('authenticateRequest', options, authorization) : state);
   };
-  const client = { m2m, m2mTokens, authenticateRequest };
+  const client = { m2m, m2mTokens, authenticateRequest, machines: createMachinesApi((operation, params) => call('machines', params, operation), { pagePromise, listAll }) };
   // Tests only (tests/node/trap-recovery.test.mjs), not part of the API or its types: a trap in a synchronous
   // call of this client or in the poll of an async one's future, through the same error handling as every call.
   Object.defineProperty(client, INTERNAL, {
@@ -175,10 +177,11 @@ function hitResult(s, serial) {
  * a string `secret` is a TypeError that names `secret`, not the `token` the caller never wrote.
  */
 function secretAsToken(params) {
-  if (!isObject(params) || typeof params.secret !== 'string' || params.secret === '') {
+  const secret = isObject(params) ? guarded(() => params.secret, 'params.secret') : undefined;
+  if (typeof secret !== 'string' || secret === '') {
     throw new TypeError('m2mTokens.verifySecret expects { secret: string } (the M2M token to verify); m2m.verify({ token }) is the current name');
   }
-  const { secret, ...rest } = params;
+  const rest = copyOwn(params, 'params', ['secret']);
   return { ...rest, token: secret };
 }
 
@@ -237,11 +240,12 @@ function requestState(state) {
       getToken: async () => token,
       /** `has({ scope })`: whether the token may call that machine (its `scopes` contain it). */
       has: (params) => {
+        const scope = isObject(params) ? guarded(() => params.scope, 'params.scope') : undefined;
         // An unset RECEIVER_MACHINE_ID must not quietly become a 403 for every caller.
-        if (!isObject(params) || typeof params.scope !== 'string' || params.scope === '') {
+        if (typeof scope !== 'string' || scope === '') {
           throw new TypeError('has({ scope }) needs scope: the receiving machine id (mch_…), a non-empty string; is its environment variable set?');
         }
-        return Boolean(auth.isAuthenticated && auth.scopes.includes(params.scope));
+        return Boolean(auth.isAuthenticated && auth.scopes.includes(scope));
       },
       /** What was authenticated; never a key or the token. */
       debug: () => ({ tokenType: auth.tokenType, isAuthenticated: auth.isAuthenticated, subject: auth.subject, reason: fields.reason }),
@@ -251,7 +255,8 @@ function requestState(state) {
 
 /** Every token matching `params`, page after page (offset pagination, newest first). */
 async function* listAll(list, params) {
-  const base = isObject(params) ? params : {};
+  // One copy for every page: each page is asked with the same params, and a getter or trap that throws is a TypeError.
+  const base = isObject(params) ? copyOwn(params, 'params') : {};
   let offset = base.offset ?? 0;
   const limit = base.limit ?? 100;
   for (;;) {
@@ -291,13 +296,72 @@ function utf8(text) {
   return scratch.subarray(0, written);
 }
 
-/** `params.token` as UTF-8 when `params` is a plain `{ token: string }` and nothing else: then only the token crosses. */
+/**
+ * `params.token` as UTF-8 when `params` is a plain `{ token: string }` and nothing else: then only the token crosses.
+ * Otherwise undefined, also when a getter or Proxy trap throws: then the walker reads `params` and names what threw.
+ */
 function onlyToken(params) {
-  if (!isObject(params) || Object.getPrototypeOf(params) !== Object.prototype) return undefined;
-  const keys = Object.keys(params);
-  if (keys.length !== 1 || keys[0] !== 'token') return undefined;
-  const token = params.token;
-  return typeof token === 'string' ? utf8(token) : undefined;
+  try {
+    if (!isObject(params) || Object.getPrototypeOf(params) !== Object.prototype) return undefined;
+    const keys = Object.keys(params);
+    if (keys.length !== 1 || keys[0] !== 'token') return undefined;
+    const token = params.token;
+    return typeof token === 'string' ? utf8(token) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `Authorization` header of `request` (a `Request`, or an object with `headers.get`), undefined when absent.
+ * Each read once; a getter or Proxy trap that throws, or a value that is not a string, is a TypeError.
+ */
+function authorizationOf(request) {
+  const headers = isObject(request) ? guarded(() => request.headers, 'request.headers') : undefined;
+  const get = isObject(headers) ? guarded(() => headers.get, 'request.headers.get') : undefined;
+  if (typeof get !== 'function') throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
+  const value = guarded(() => get.call(headers, 'authorization'), "request.headers.get('authorization')");
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError("request.headers.get('authorization') must return a string or null");
+  return value;
+}
+
+/**
+ * The `signal` of a call's `params`, read once here (and its `aborted`, as src/platform.rs reads it before each
+ * request): a getter or Proxy trap that throws is a TypeError naming it, as the walker gives for other params.
+ */
+function signalOf(params) {
+  if (!isObject(params)) return undefined;
+  const signal = guarded(() => params.signal, 'params.signal');
+  if (isObject(signal)) guarded(() => signal.aborted, 'params.signal.aborted');
+  return signal;
+}
+
+/** What the walker of src/convert.rs says of a value whose getter or Proxy trap threw. */
+const UNREADABLE = 'cannot be read (a getter or a Proxy threw)';
+
+/** `read()`, or, when it throws (the caller's getter or Proxy trap), the walker's TypeError naming `path`. */
+function guarded(read, path) {
+  try {
+    return read();
+  } catch {
+    throw new TypeError(`${path} ${UNREADABLE}`);
+  }
+}
+
+/**
+ * `{ ...value }` without the keys `omit`, as a plain object: own enumerable properties, each read once; a getter or
+ * Proxy trap that throws is the TypeError naming that property (or `path`, for the key list itself).
+ */
+function copyOwn(value, path, omit = []) {
+  const copy = {};
+  for (const key of guarded(() => Reflect.ownKeys(value), path)) {
+    if (omit.includes(key)) continue;
+    const at = typeof key === 'string' ? `${path}.${key}` : path;
+    if (!guarded(() => Object.prototype.propertyIsEnumerable.call(value, key), at)) continue;
+    Object.defineProperty(copy, key, { value: guarded(() => value[key], at), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
 }
 
 function processEnv() {

@@ -170,6 +170,108 @@ export interface M2MTokensApi {
   verifyToken(token: string): Promise<M2MToken>;
 }
 
+/** A machine (`clerkClient.machines`); keys in the order of `@clerk/backend`'s `Machine`. */
+export interface Machine {
+  /** `mch_…`. */
+  readonly id: string;
+  readonly name: string;
+  /** The instance it belongs to (`ins_…`). */
+  readonly instanceId: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** The machines it may call (nested machines list none). */
+  readonly scopedMachines: Machine[];
+  /**
+   * The lifetime in seconds of its tokens when `secondsUntilExpiration` is not given. Typed as `@clerk/backend`
+   * types it; absent when the Backend API leaves `default_token_ttl` out.
+   */
+  readonly defaultTokenTtl: number;
+  /** Its secret key (`ak_…`): only in the result of `create`. */
+  readonly secretKey?: string;
+}
+
+/** A machine scope: `fromMachineId` may call `toMachineId`. */
+export interface MachineScope {
+  readonly fromMachineId: string;
+  readonly toMachineId: string;
+  /** Absent in the result of `deleteScope`. */
+  readonly createdAt?: number;
+  /** `true` in the result of `deleteScope`. */
+  readonly deleted?: boolean;
+}
+
+/** A machine's secret key. */
+export interface MachineSecretKey {
+  /** `ak_…`. */
+  readonly secret: string;
+}
+
+/** What `machines.delete` resolves to, as `@clerk/backend` builds it from the Backend API's answer. */
+export interface DeletedObject {
+  /** `'machine'`. */
+  readonly object: string;
+  readonly id: string | null;
+  readonly slug: string | null;
+  readonly deleted: boolean;
+}
+
+export type GetMachineListParams = {
+  /** Page size, 1–500 (the Backend API's default is 10). */
+  limit?: number | undefined;
+  /** Machines to skip. */
+  offset?: number | undefined;
+  /** An exact machine id, or part of a name. */
+  query?: string | undefined;
+  /** Default `'-created_at'` (newest first); no sign means `+`. */
+  orderBy?: 'name' | '+name' | '-name' | 'created_at' | '+created_at' | '-created_at' | undefined;
+} & CallOptions;
+
+export type CreateMachineParams = {
+  /** 1–255 characters. */
+  name: string;
+  /** Ids of the machines the new machine may call (at most 150). */
+  scopedMachines?: string[] | undefined;
+  /** The default lifetime in seconds of its tokens (at least 1). */
+  defaultTokenTtl?: number | undefined;
+} & CallOptions;
+
+export type UpdateMachineParams = {
+  machineId: string;
+  name?: string | undefined;
+  defaultTokenTtl?: number | undefined;
+} & CallOptions;
+
+export type RotateMachineSecretKeyParams = {
+  machineId: string;
+  /** How long in seconds the previous key keeps working, 0–28800 (0: it stops at once). */
+  previousTokenTtl: number;
+} & CallOptions;
+
+/** What `machines.list()` returns: await it for one page, or iterate it for every machine on every page. */
+export type MachineListPromise = Promise<PaginatedResourceResponse<Machine[]>> & AsyncIterable<Machine>;
+
+/**
+ * `clerkClient.machines`, as `@clerk/backend`'s `MachineApi`; every call needs the instance `secretKey`. The calls
+ * that take ids accept the per-call `signal` and `timeoutMs` as an optional last argument.
+ */
+export interface MachineApi {
+  get(machineId: string, options?: CallOptions): Promise<Machine>;
+  /** Newest first by default. */
+  list(queryParams?: GetMachineListParams): MachineListPromise;
+  /** The result carries the new machine's `secretKey`. */
+  create(bodyParams: CreateMachineParams): Promise<Machine>;
+  update(params: UpdateMachineParams): Promise<Machine>;
+  /** `@clerk/backend` types this `Promise<Machine>`; the Backend API answers, and both packages return, a `DeletedObject`. */
+  delete(machineId: string, options?: CallOptions): Promise<DeletedObject>;
+  getSecretKey(machineId: string, options?: CallOptions): Promise<MachineSecretKey>;
+  /** A new secret key; the previous one keeps working for `previousTokenTtl` seconds. */
+  rotateSecretKey(params: RotateMachineSecretKeyParams): Promise<MachineSecretKey>;
+  /** `machineId` may call `toMachineId` from now on. */
+  createScope(machineId: string, toMachineId: string, options?: CallOptions): Promise<MachineScope>;
+  /** `machineId` may no longer call `otherMachineId`; resolves to that scope with `deleted: true`. */
+  deleteScope(machineId: string, otherMachineId: string, options?: CallOptions): Promise<MachineScope>;
+}
+
 /** Environment variables the client reads (explicit options win). */
 export interface ClerkEnv {
   CLERK_SECRET_KEY?: string | undefined;
@@ -228,6 +330,8 @@ export interface ClerkClient {
   m2m: M2MTokenApi;
   /** @deprecated The changeset's names for `m2m`: use `m2m.createToken`, `m2m.revokeToken` and `m2m.verify`. */
   m2mTokens: M2MTokensApi;
+  /** Machines, their scopes and their secret keys (instance `secretKey` only). */
+  machines: MachineApi;
 }
 
 export declare function createClerkClient(options?: ClerkOptions): ClerkClient;

@@ -78,7 +78,7 @@ async function rs256Signer(kid) {
   };
 }
 
-const jsonResponse = (body, status = 200) =>
+export const jsonResponse = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 /**
@@ -87,7 +87,7 @@ const jsonResponse = (body, status = 200) =>
  * `Authorization` (401), without `Clerk-API-Version` or with another `User-Agent` (400) never reaches its
  * handler. Every request is recorded in `requests`, so a case can assert what was sent after the call.
  */
-function fakeBackendApi(routes, { lane, userAgent }) {
+export function fakeBackendApi(routes, { lane, userAgent }) {
   const requests = [];
   // The package calls fetch(url, init); a Request built from whatever arrives reads the same either way.
   const fetch = async (input, init) => {

@@ -4,5 +4,7 @@ import * as m2m from './m2m.test.js';
 import * as jwt from './jwt.test.js';
 import * as authenticate from './authenticate.test.js';
 import * as clerkM2mApi from './clerk-m2m-api.test.js';
+import * as machines from './machines.test.js';
+import * as clerkMachinesApi from './clerk-machines-api.test.js';
 
-export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi];
+export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi];

@@ -3,7 +3,7 @@
 // reject both imports below (TS1479: a CommonJS module cannot `require` an ECMAScript module), and check.mjs
 // also asserts that index.d.cts, not index.d.ts, is among the files this project compiles.
 import clerk = require('clerk-m2m-edge');
-import { createClerkClient, ClerkAPIResponseError, type ClerkClient, type M2MToken } from 'clerk-m2m-edge';
+import { createClerkClient, ClerkAPIResponseError, type ClerkClient, type M2MToken, type Machine } from 'clerk-m2m-edge';
 import { expectType } from './expect.js';
 
 expectType<string>()(clerk.version());
@@ -24,6 +24,7 @@ async function calls() {
   expectType<number>()(page.totalCount);
   // @ts-expect-error subject is required
   await client.m2m.list({ limit: 20 });
+  expectType<Machine>()(await client.machines.get('mch_x'));
 }
 void calls;
 

@@ -18,13 +18,14 @@
 //! 5. `http`, `params`: request building, the four calls' params.
 //! 6. `wire`: the Backend API wire format.
 //! 7. `m2m`: the Backend API calls.
-//! 8. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
+//! 8. `machines`: the calls of `clerkClient.machines` (they send and retry as `m2m` does).
+//! 9. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
 //!    checks, the verified-token cache and the JWT options.
-//! 9. `jwks`: key resolution (`jwtKey`, the JWKS cache).
-//! 10. `jwt::pipeline`, `jwt`, `rust_crypto`: the verification pipeline (it resolves keys), the `jwt`
+//! 10. `jwks`: key resolution (`jwtKey`, the JWKS cache).
+//! 11. `jwt::pipeline`, `jwt`, `rust_crypto`: the verification pipeline (it resolves keys), the `jwt`
 //!     facade, the pure-Rust signature verifier.
-//! 11. `verify`: `m2m.verify` routing (local JWT or Backend API).
-//! 12. `authenticate`: `authenticateRequest`.
+//! 12. `verify`: `m2m.verify` routing (local JWT or Backend API).
+//! 13. `authenticate`: `authenticateRequest`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -40,6 +41,7 @@ pub mod jwks;
 pub mod jwt;
 pub mod m2m;
 pub mod machine;
+pub mod machines;
 pub mod params;
 pub mod ports;
 pub mod retry;

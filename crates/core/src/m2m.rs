@@ -20,7 +20,7 @@ use crate::wire;
 
 /// Builds a request, applying the transport-security rule whenever a secret goes out (a key in the
 /// `Authorization` header, or a token in the body).
-fn build_request(
+pub(crate) fn build_request(
     config: &ClientConfig,
     method: Method,
     url: String,
@@ -41,7 +41,10 @@ fn build_request(
     })
 }
 
-async fn send_once<P: HttpClient>(p: &P, request: HttpRequest) -> Result<HttpResponse, Error> {
+pub(crate) async fn send_once<P: HttpClient>(
+    p: &P,
+    request: HttpRequest,
+) -> Result<HttpResponse, Error> {
     let origin = wire::origin_of(&request.url).to_owned();
     p.send(request)
         .await
@@ -75,6 +78,18 @@ pub async fn list<P: HttpClient + Clock + Timer>(
         effective_timeout(params.timeout_ms, config),
     )?;
 
+    let response = send_retrying(p, config, request).await?;
+    wire::decode_response(&response, wire::decode_page)
+}
+
+/// Sends an idempotent read, retrying 429, 500, 502, 503, 504, network errors and timeouts under
+/// `config.retry` ([`crate::retry::decide`]) and sleeping through the [`Timer`] port: the response of the
+/// last attempt, or the transport error it ended with. Shared by `m2m.list` and the `machines.*` reads.
+pub(crate) async fn send_retrying<P: HttpClient + Clock + Timer>(
+    p: &P,
+    config: &ClientConfig,
+    request: HttpRequest,
+) -> Result<HttpResponse, Error> {
     let started = p.now_ms();
     let mut jitter = Jitter::from_seed(started);
     let mut attempt: u32 = 1;
@@ -102,9 +117,7 @@ pub async fn list<P: HttpClient + Clock + Timer>(
                 attempt = attempt.saturating_add(1);
             }
             Decision::Stop => {
-                let response =
-                    result.map_err(|e| wire::transport_error(&e, wire::origin_of(&request.url)))?;
-                return wire::decode_response(&response, wire::decode_page);
+                return result.map_err(|e| wire::transport_error(&e, wire::origin_of(&request.url)))
             }
         }
     }

@@ -14,7 +14,7 @@ pub use crate::validate::{
 };
 
 /// Keys every call accepts besides its own: `timeoutMs` (checked here) and `signal` (handled by the JS layer).
-const COMMON_KEYS: [&str; 2] = ["timeoutMs", "signal"];
+pub(crate) const COMMON_KEYS: [&str; 2] = ["timeoutMs", "signal"];
 
 /// The per-call `timeoutMs`: `None` = not given (use the client's); `Some(None)` = no timeout
 /// (`0` or `null`); `Some(Some(ms))` = this many ms.
@@ -52,7 +52,7 @@ pub(crate) fn optional_key(name: &str, v: &Value) -> Result<Option<Secret>, Erro
     }
 }
 
-fn unknown_key(call: &str, key: &str) -> Error {
+pub(crate) fn unknown_key(call: &str, key: &str) -> Error {
     Error::invalid_argument([call, " got an unknown parameter ", &quote_key(key)].concat())
 }
 

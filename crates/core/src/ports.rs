@@ -14,6 +14,10 @@ pub enum Method {
     Get,
     /// `POST`
     Post,
+    /// `PATCH` (`machines.update`)
+    Patch,
+    /// `DELETE` (`machines.delete`, `machines.deleteScope`)
+    Delete,
 }
 
 impl Method {
@@ -22,6 +26,8 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }

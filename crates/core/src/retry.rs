@@ -1,9 +1,10 @@
-//! The retry policy for idempotent Backend API reads (`m2m.list` only), as a pure decision function.
+//! The retry policy for idempotent Backend API reads (`m2m.list`, and `get`, `list` and `getSecretKey` of
+//! `machines`), as a pure decision function.
 //!
-//! The loop in [`crate::m2m::list`] sends a request, classifies what came back as an [`Outcome`], asks
-//! [`decide`], and then either stops or sleeps through [`crate::ports::Timer`] and tries again.
-//! `createToken`, `revokeToken` and `verify` are never retried: a POST may have taken effect even when
-//! its response was lost.
+//! The loop of those reads ([`crate::m2m::list`], [`crate::machines::call`]) sends a request, classifies what
+//! came back as an [`Outcome`], asks [`decide`], and then either stops or sleeps through
+//! [`crate::ports::Timer`] and tries again. `createToken`, `revokeToken`, `verify` and the `machines` writes
+//! are never retried: a write may have taken effect even when its response was lost.
 //!
 //! Backoff is exponential (`base × 2^(attempt-1)`, capped at `max_delay_ms`) with *equal jitter*: half the
 //! step is fixed, the other half is scaled by a jitter value in `[0, 1)`. A numeric `Retry-After` from the

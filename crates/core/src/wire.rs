@@ -25,7 +25,7 @@ pub use crate::js::write_json;
 use crate::js::{push_int, write_object, write_string};
 
 /// Appends `key=value` pairs as `URLSearchParams` does (`application/x-www-form-urlencoded`).
-fn form_pair(key: &str, value: &str, out: &mut String) {
+pub(crate) fn form_pair(key: &str, value: &str, out: &mut String) {
     if !out.is_empty() {
         out.push('&');
     }
@@ -153,41 +153,41 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
     })
 }
 
-fn missing(field: &str) -> String {
+pub(crate) fn missing(field: &str) -> String {
     ["missing field `", field, "`"].concat()
 }
 
-fn wrong_type(field: &str, expected: &str) -> String {
+pub(crate) fn wrong_type(field: &str, expected: &str) -> String {
     ["invalid type for field `", field, "`: expected ", expected].concat()
 }
 
-fn req<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<&'a Value, String> {
+pub(crate) fn req<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<&'a Value, String> {
     obj.get(field).ok_or_else(|| missing(field))
 }
 
-fn string_field(obj: &Map<String, Value>, field: &str) -> Result<String, String> {
+pub(crate) fn string_field(obj: &Map<String, Value>, field: &str) -> Result<String, String> {
     req(obj, field)?
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| wrong_type(field, "a string"))
 }
 
-fn bool_field(obj: &Map<String, Value>, field: &str) -> Result<bool, String> {
+pub(crate) fn bool_field(obj: &Map<String, Value>, field: &str) -> Result<bool, String> {
     req(obj, field)?
         .as_bool()
         .ok_or_else(|| wrong_type(field, "a boolean"))
 }
 
-fn ms_value(v: &Value) -> Option<i64> {
+pub(crate) fn ms_value(v: &Value) -> Option<i64> {
     crate::validate::as_safe_integer(v)
 }
 
-fn ms_field(obj: &Map<String, Value>, field: &str) -> Result<i64, String> {
+pub(crate) fn ms_field(obj: &Map<String, Value>, field: &str) -> Result<i64, String> {
     ms_value(req(obj, field)?).ok_or_else(|| wrong_type(field, "an integer timestamp in ms"))
 }
 
 /// Missing and `null` both give `None` (the field is nullable).
-fn nullable<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
+pub(crate) fn nullable<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {
     obj.get(field).filter(|v| !v.is_null())
 }
 
