@@ -54,9 +54,18 @@ export class ClerkConfigurationError extends ClerkError {
 }
 
 export function isClerkAPIResponseError(e) {
-  return e instanceof ClerkAPIResponseError;
+  return isInstance(e, ClerkAPIResponseError);
 }
 
 export function isMachineTokenVerificationError(e) {
-  return e instanceof MachineTokenVerificationError;
+  return isInstance(e, MachineTokenVerificationError);
+}
+
+/** `e instanceof Class`, but false where that throws (a revoked Proxy, or one whose getPrototypeOf trap throws). */
+function isInstance(e, Class) {
+  try {
+    return e instanceof Class;
+  } catch {
+    return false;
+  }
 }

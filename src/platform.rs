@@ -6,10 +6,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use clerk_m2m_core::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Timer, TransportError};
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, RequestInit};
 
 // The globals as free functions, as gloo-net binds `fetch`: they exist in Workers, Node, Deno, Bun and
 // browsers alike, where `Window` and `WorkerGlobalScope` each exist in only some.
@@ -49,33 +49,39 @@ impl Timer for WebPlatform {
 
 impl HttpClient for WebPlatform {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
+        if self.aborted()? {
             return Err(TransportError::Aborted);
         }
         let controller = AbortController::new().map_err(|e| network_error(&e))?;
         let init = request_init(&request, &controller.signal());
 
-        // The request's timeout and the caller's signal both abort the same controller; both are undone when
-        // the call ends, so no timer or listener outlives it.
+        // The request's timeout and the caller's signal both abort the same controller and end the deadline
+        // that every await of the request races; both are undone when the call ends, so no timer or listener
+        // outlives it.
+        let deadline = Deadline::new();
         let timed_out = Rc::new(Cell::new(false));
         let timeout = request.timeout_ms.filter(|ms| *ms > 0).map(|ms| {
-            let (flag, ctl) = (timed_out.clone(), controller.clone());
+            let (flag, ctl, end) = (timed_out.clone(), controller.clone(), deadline.ender());
             let on_timeout = Closure::<dyn FnMut()>::new(move || {
                 flag.set(true);
                 ctl.abort();
+                end();
             });
             let id = set_timeout(on_timeout.as_ref().unchecked_ref(), f64::from(ms));
             (id, on_timeout)
         });
         let on_abort = self.signal.as_ref().map(|signal| {
-            let ctl = controller.clone();
-            let listener = Closure::<dyn FnMut()>::new(move || ctl.abort());
+            let (ctl, end) = (controller.clone(), deadline.ender());
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                ctl.abort();
+                end();
+            });
             let _ =
                 signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
             (signal.clone(), listener)
         });
 
-        let result = self.fetch_and_read(&request.url, &init).await;
+        let result = self.fetch_and_read(&request.url, &init, &deadline).await;
 
         if let Some((id, _closure)) = timeout {
             clear_timeout(&id);
@@ -85,7 +91,7 @@ impl HttpClient for WebPlatform {
                 .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
         result.map_err(|e| {
-            if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
+            if self.aborted().unwrap_or(false) {
                 TransportError::Aborted
             } else if timed_out.get() {
                 TransportError::Timeout {
@@ -99,18 +105,40 @@ impl HttpClient for WebPlatform {
 }
 
 impl WebPlatform {
-    async fn fetch_and_read(&self, url: &str, init: &RequestInit) -> Result<HttpResponse, JsValue> {
-        let promise = match &self.fetch {
-            // Whatever a custom `fetch` returns (a promise of another realm, a thenable, a value) is adopted by
-            // `Promise.resolve`: no `instanceof`.
-            Some(f) => {
-                Promise::resolve(&f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?)
-            }
-            None => global_fetch(url, init)?,
+    /// Whether the caller's signal is aborted (only `aborted: true` is). Read with `catch` (web-sys's `aborted`
+    /// is not): a getter or a Proxy that throws is an error naming the signal, never an unwinding.
+    fn aborted(&self) -> Result<bool, TransportError> {
+        let Some(signal) = &self.signal else {
+            return Ok(false);
         };
-        // A `Response` by shape: a polyfill's or another realm's works, and a getter that throws is caught
-        // (web-sys's getters of `status`, `statusText` and `headers` are not `catch`).
-        let response: Response = JsFuture::from(promise).await?.unchecked_into();
+        match Reflect::get(signal, &"aborted".into()) {
+            Ok(aborted) => Ok(aborted.as_bool() == Some(true)),
+            Err(_) => Err(network_error(
+                &js_sys::TypeError::new(
+                    "params.signal.aborted cannot be read (a getter or a Proxy threw)",
+                )
+                .into(),
+            )),
+        }
+    }
+
+    async fn fetch_and_read(
+        &self,
+        url: &str,
+        init: &RequestInit,
+        deadline: &Deadline,
+    ) -> Result<HttpResponse, JsValue> {
+        let pending = match &self.fetch {
+            Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?,
+            None => global_fetch(url, init)?.into(),
+        };
+        // A `Response` by shape: a polyfill's or another realm's works, a getter that throws is caught (web-sys's
+        // getters of `status`, `statusText` and `headers` are not `catch`), and neither `fetch` nor `text()` has
+        // to return a real promise (`JsFuture::from` would call a missing or throwing `then` unguarded).
+        let response = deadline.race(&pending).await?;
+        if !response.is_object() {
+            return Err(JsValue::from_str("fetch returned no response object"));
+        }
         let status = Reflect::get(&response, &"status".into())?
             .as_f64()
             .filter(|s| (0.0..1000.0).contains(s))
@@ -120,14 +148,26 @@ impl WebPlatform {
         let status_text = Reflect::get(&response, &"statusText".into())?
             .as_string()
             .unwrap_or_default();
-        let headers: Headers = Reflect::get(&response, &"headers".into())?.unchecked_into();
+        let headers = Reflect::get(&response, &"headers".into())?;
+        let get = method(
+            &headers,
+            "get",
+            "fetch returned a response without headers.get()",
+        )?;
         let mut picked = Vec::with_capacity(RESPONSE_HEADERS.len());
         for name in RESPONSE_HEADERS {
-            if let Some(value) = headers.get(name)? {
+            // A value that is not a string (a polyfill's number, say) counts as absent.
+            if let Some(value) = get.call1(&headers, &JsValue::from_str(name))?.as_string() {
                 picked.push((name.to_owned(), value));
             }
         }
-        let body = JsFuture::from(response.text()?)
+        let text = method(
+            &response,
+            "text",
+            "fetch returned a response without text()",
+        )?;
+        let body = deadline
+            .race(&text.call0(&response)?)
             .await?
             .as_string()
             .unwrap_or_default();
@@ -137,6 +177,61 @@ impl WebPlatform {
             headers: picked,
             body,
         })
+    }
+}
+
+/// `target[name]` if it is a function, else the error `missing`.
+fn method(target: &JsValue, name: &str, missing: &str) -> Result<Function, JsValue> {
+    let value = if target.is_object() || target.is_function() {
+        Reflect::get(target, &JsValue::from_str(name))?
+    } else {
+        JsValue::UNDEFINED
+    };
+    value.dyn_into().map_err(|_| JsValue::from_str(missing))
+}
+
+/// When a request is given up: a promise that the timeout or the caller's abort resolves with a value of its
+/// own. Every await of the request races it, so a `fetch` (or a body read) that ignores its `AbortSignal`, or
+/// never settles, still ends then. It resolves, never rejects: one that nothing raced (a `fetch` that threw at
+/// once) is no unhandled rejection.
+struct Deadline {
+    promise: Promise,
+    /// What `promise` resolves with; no other value is this object.
+    token: JsValue,
+    resolve: Option<Function>,
+}
+
+impl Deadline {
+    fn new() -> Self {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |r, _| resolve = Some(r));
+        Self {
+            promise,
+            token: Object::new().into(),
+            resolve,
+        }
+    }
+
+    /// What ends the deadline, for a timer or a listener.
+    fn ender(&self) -> impl Fn() + 'static {
+        let (resolve, token) = (self.resolve.clone(), self.token.clone());
+        move || {
+            if let Some(resolve) = &resolve {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &token);
+            }
+        }
+    }
+
+    /// `value` settled as `await` settles it (a promise of any realm, a thenable, or a value; a `then` that
+    /// throws is a rejection, never an unwinding: `Promise.race` adopts it), or an error once the deadline
+    /// has passed.
+    async fn race(&self, value: &JsValue) -> Result<JsValue, JsValue> {
+        let settled = JsFuture::from(Promise::race(&Array::of2(value, &self.promise))).await?;
+        if settled == self.token {
+            Err(JsValue::from_str("the request was given up"))
+        } else {
+            Ok(settled)
+        }
     }
 }
 

@@ -216,15 +216,18 @@ const SIGNALS = {
   empty: () => ({}),
 };
 
-/** Hostile `fetch` implementations for `createClerkClient({ fetch })`. None of them reaches the network. */
+/**
+ * Hostile `fetch` implementations for `createClerkClient({ fetch })`. None of them reaches the network. A Response-like
+ * takes `over`'s properties as they are defined (a spread would run a throwing getter while building it).
+ */
 function response(over = {}) {
-  return {
+  const r = {
     status: 200,
     statusText: 'OK',
     headers: new Headers({ 'content-type': 'application/json' }),
     text: async () => '{"m2m_tokens":[],"total_count":0}',
-    ...over,
   };
+  return Object.defineProperties(r, Object.getOwnPropertyDescriptors(over));
 }
 const FETCHES = {
   throws: () => () => { throw new Boom('fetch'); },
@@ -248,6 +251,10 @@ const FETCHES = {
   headersGetNumber: () => async () => response({ headers: { get: () => 5 } }),
   headersGetHuge: () => async () => response({ headers: { get: () => 'x'.repeat(2 ** 20) } }),
   textThrows: () => async () => response({ text() { throw new Boom('response.text'); } }),
+  textGetterThrows: () => async () => response({ get text() { throw new Boom('response.text getter'); } }),
+  textMissing: () => async () => response({ text: undefined }),
+  textNeverSettles: () => async () => response({ text: () => new Promise(() => {}) }),
+  headersGetHugeArrayLike: () => async () => response({ headers: { get: () => ({ length: 2 ** 32 - 1 }) } }),
   textNotPromise: () => async () => response({ text: () => '{"m2m_tokens":[],"total_count":0}' }),
   textThenableThrows: () => async () => response({ text: () => ({ then() { throw new Boom('text thenable'); } }) }),
   textRejects: () => async () => response({ text: async () => { throw new Boom('text rejected'); } }),
@@ -362,8 +369,13 @@ function object(recipe, ctx) {
   else o = {};
   for (const [k, v] of recipe.entries ?? []) {
     const value = build(v, ctx);
-    if (style === 'assign') o[k] = value;
-    else Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+    const define = () => Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+    if (style !== 'assign') define();
+    else {
+      // After `__proto__` was assigned, the new prototype may refuse an assignment (a read-only `length` of a boxed
+      // String, a revoked Proxy): then the key is defined instead.
+      try { o[k] = value; } catch { define(); }
+    }
   }
   for (const [d, v] of recipe.symbols ?? []) Object.defineProperty(o, Symbol(d), { value: build(v, ctx), enumerable: true });
   if (style === 'frozen') Object.freeze(o);
@@ -958,8 +970,8 @@ async function awaitResult(name, target, result, input, h, ctx, problems) {
 
 /**
  * The one call made on a client `createClerkClient` returned (valid params: the options decide the outcome).
- * Each with `timeoutMs: 1000`, so that a fuzzed `fetch` that never answers but honours its signal ends well within
- * SETTLE_MS (the default timeout is 30 s); one that ignores its signal is not bounded by any timeout.
+ * Each with `timeoutMs: 1000`, so that a fuzzed `fetch` that never answers ends well within SETTLE_MS (the default
+ * timeout is 30 s), whether it honours its signal or not (the timeout races the fetch and the body read: B4).
  */
 function followUp(client, kind, h) {
   const { refs } = h;

@@ -1,11 +1,12 @@
-// The boundary fuzz target (./boundary-fuzz.mjs), a short run: every target for FUZZ_RUNS cases (default 200)
+// The boundary fuzz target (./boundary-fuzz.mjs), a short run: every target for FUZZ_RUNS cases (default 100)
 // in Node, then FUZZ_WORKERD_RUNS cases (default 30) per target in workerd (the property module and the package
 // bundled into a Worker, run through miniflare's dispatchFetch, which answers with the report as JSON). One test
 // per target and runtime; each fails listing every failure group with its shortest inputs and the run index
-// that replays it. The long run is `scripts/fuzz --boundary [seconds]` (docs/reliability-fuzzing.md).
+// that replays it. Part of `scripts/test`'s node-tests lane (about 30 s); the long run is
+// `scripts/fuzz --boundary [seconds]` (docs/reliability-fuzzing.md).
 //
 //   FUZZ_SEED=<n>|random   the run's seed (default 20261203); each target's seed is derived from it by name
-//   FUZZ_RUNS=<n>          cases per target in Node (default 200); FUZZ_WORKERD_RUNS likewise (default 30; 0 skips)
+//   FUZZ_RUNS=<n>          cases per target in Node (default 100); FUZZ_WORKERD_RUNS likewise (default 30; 0 skips)
 //   FUZZ_SECONDS=<s>       instead, run each target for s seconds in each runtime (scripts/fuzz --boundary)
 //   FUZZ_TARGET=<a,b>      only these targets (names as in TARGETS, e.g. m2m.createToken)
 //   FUZZ_PATH=<i>          replay run i of the seed (with FUZZ_TARGET: one target)
@@ -19,10 +20,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root } from '../node/context.mjs';
-import { bundleWorker, installPacked, startWorker } from '../node/packed.mjs';
-import { ownBapi } from '../node/reliability-bapi.mjs';
-import { EventLog, TARGETS, fuzz, makeFixture, summary } from '../node/boundary-fuzz.mjs';
+import { root } from './context.mjs';
+import { bundleWorker, installPacked, startWorker } from './packed.mjs';
+import { ownBapi } from './reliability-bapi.mjs';
+import { EventLog, TARGETS, fuzz, makeFixture, summary } from './boundary-fuzz.mjs';
 
 // The package under test: pkg/ (scripts/build), or another build of it (e.g. of an older commit) in FUZZ_PKG.
 const PKG = process.env.FUZZ_PKG ?? join(root, 'pkg');
@@ -44,7 +45,7 @@ const env = process.env;
 const SEED = env.FUZZ_SEED === 'random' ? (Math.random() * 2 ** 31) | 0 : Number(env.FUZZ_SEED ?? 20261203);
 // FUZZ_SECONDS (per target and runtime) makes time the limit: FUZZ_RUNS then defaults to no limit.
 const SECONDS = env.FUZZ_SECONDS ? Number(env.FUZZ_SECONDS) : undefined;
-const RUNS = Number(env.FUZZ_RUNS ?? (SECONDS ? 1e9 : 200));
+const RUNS = Number(env.FUZZ_RUNS ?? (SECONDS ? 1e9 : 100));
 const WORKERD_RUNS = Number(env.FUZZ_WORKERD_RUNS ?? (SECONDS ? 1e9 : 30));
 const TEST_TIMEOUT = Math.max(600_000, ((SECONDS ?? 0) + 300) * 1000);
 const NAMES = env.FUZZ_TARGET ? env.FUZZ_TARGET.split(',') : Object.keys(TARGETS);
