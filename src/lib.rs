@@ -6,8 +6,8 @@
 //!
 //! js/api.js holds one wasm [`Client`] per `createClerkClient`. Every call crosses in one of two ways:
 //!
-//! * **A call**: `list`, `createToken`, `revokeToken`, `verify`, `authenticateRequest` return a promise of the
-//!   result. Params go in through the strict walker of `convert` (typed errors for anything that is not JSON
+//! * **A call**: `list`, `createToken`, `revokeToken`, `verify`, `authenticateRequest` and
+//!   `machines(operation, params)` (every `client.machines.*` call, by name) return a promise of the result. Params go in through the strict walker of `convert` (typed errors for anything that is not JSON
 //!   data); results and error payloads come out through serde-wasm-bindgen; a failure is a rejection with a
 //!   tagged `Error` that js/errors.js lifts into its public class.
 //! * **The hot path** of `m2m.verify` and `authenticateRequest`, so that a JWT whose key is at hand costs one
