@@ -337,7 +337,7 @@ function namedPackage() {
   const pkgDir = join(dir, 'pkg');
   mkdirSync(join(pkgDir, 'web'), { recursive: true });
   const installed = join(scratch, 'node_modules/clerk-m2m-edge');
-  for (const f of ['api.js', 'runtime.js', 'lift.js', 'errors.js']) copyFileSync(join(installed, f), join(pkgDir, f));
+  for (const f of ['api.js', 'machines.js', 'constants.js', 'runtime.js', 'lift.js', 'errors.js']) copyFileSync(join(installed, f), join(pkgDir, f));
   copyFileSync(join(dir, 'clerk_m2m_edge.js'), join(pkgDir, 'web/clerk_m2m_edge.js'));
   copyFileSync(join(dir, 'named.wasm'), join(pkgDir, 'web/named.wasm'));
   writeFileSync(join(pkgDir, 'package.json'), '{"type":"module"}');

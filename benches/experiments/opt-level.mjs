@@ -26,7 +26,7 @@ function variantPackage(name, glue, wasm) {
   const dir = join(scratch, 'exp', name);
   mkdirSync(join(dir, 'web'), { recursive: true });
   const installed = join(scratch, 'node_modules/clerk-m2m-edge');
-  for (const f of ['api.js', 'runtime.js', 'lift.js', 'errors.js']) copyFileSync(join(installed, f), join(dir, f));
+  for (const f of ['api.js', 'machines.js', 'constants.js', 'runtime.js', 'lift.js', 'errors.js']) copyFileSync(join(installed, f), join(dir, f));
   copyFileSync(glue, join(dir, 'web/glue.js'));
   copyFileSync(wasm, join(dir, 'web/module.wasm'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
