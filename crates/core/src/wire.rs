@@ -278,13 +278,18 @@ pub fn decode_page(value: &Value) -> Result<M2mTokenPage, String> {
                 .map_err(|e| [key, "[", itoa::Buffer::new().format(i as u64), "]: ", &e].concat())
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let total_count = match total {
-        None => data.len() as u64,
+    let total_count = total_count(total, data.len())?;
+    Ok(M2mTokenPage { data, total_count })
+}
+
+/// A page's `total_count`: a non-negative integer, or the page's length when absent.
+pub(crate) fn total_count(total: Option<&Value>, page_len: usize) -> Result<u64, String> {
+    match total {
+        None => Ok(page_len as u64),
         Some(v) => ms_value(v)
             .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| wrong_type("total_count", "a non-negative integer"))?,
-    };
-    Ok(M2mTokenPage { data, total_count })
+            .ok_or_else(|| wrong_type("total_count", "a non-negative integer")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::config::Secret;
 use crate::js::{JsInteger, JsJson};
-use crate::wire::{ms_field, ms_value, nullable, req, string_field, wrong_type};
+use crate::wire::{ms_field, ms_value, nullable, req, string_field, total_count, wrong_type};
 
 /// The `object` values of the machine resources.
 pub const MACHINE_OBJECT: &str = "machine";
@@ -246,12 +246,7 @@ pub fn decode_page(value: &Value) -> Result<MachinePage, String> {
         .enumerate()
         .map(|(i, m)| decode_machine(m, false).map_err(|e| indexed("data", i, &e)))
         .collect::<Result<Vec<_>, _>>()?;
-    let total_count = match total {
-        None => data.len() as u64,
-        Some(v) => ms_value(v)
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| wrong_type("total_count", "a non-negative integer"))?,
-    };
+    let total_count = total_count(total, data.len())?;
     Ok(MachinePage { data, total_count })
 }
 
