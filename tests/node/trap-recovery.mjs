@@ -5,7 +5,7 @@
 //
 // Traps come from the package's test-only export `__trapForTests` (src/lib.rs), reached through the hidden hook
 // `client[Symbol.for('clerk-m2m-edge.internal')]` (js/api.js), which calls it through the same error handling as
-// every call of that client: `trap(false)` traps inside a synchronous call (like `verifyNow`), `trap(true)` in the
+// every call of that client: `trap(false)` traps inside a synchronous call (like `step`), `trap(true)` in the
 // poll of an async call's future, which wasm-bindgen-futures runs in a microtask. The hook also tells which instance
 // a client's next call runs in (`instance()`: its generation and `WebAssembly.Memory`).
 //
