@@ -314,6 +314,18 @@ export interface ClerkOptions {
   jwksStaleIfErrorMs?: number | undefined;
   verifiedTokenCacheSize?: number | undefined;
   /**
+   * How long (ms) a definitive "not found / revoked / expired" answer of `POST /m2m_tokens/verify` (404) for an
+   * opaque token is remembered per client and replayed as the same `ClerkAPIResponseError` without a request.
+   * Default 60000; 0 turns it off. Transient failures (network, timeout, 429, 5xx) and key errors (401/403) are
+   * never cached. At most 10000 answers are kept, oldest out; entries are keyed by a SHA-256 of token and key.
+   */
+  opaqueNegativeCacheTtlMs?: number | undefined;
+  /**
+   * How long (ms) a successful opaque-token verification is remembered per client (never past the token's
+   * `expiration`). Default 0 (off): when on, a token revoked at Clerk keeps verifying here for up to this long.
+   */
+  opaqueTokenCacheTtlMs?: number | undefined;
+  /**
    * Options a `@clerk/backend` client carries that do not apply to M2M tokens: accepted, so an existing
    * `createClerkClient({...})` compiles and runs unchanged, and ignored (docs/compat.md).
    */

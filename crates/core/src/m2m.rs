@@ -204,7 +204,15 @@ pub async fn verify_opaque<P: HttpClient + Clock + Timer>(
     config: &ClientConfig,
     params: &Value,
 ) -> Result<M2mToken, Error> {
-    let params = VerifyParams::parse(params)?;
+    verify_opaque_parsed(p, config, &VerifyParams::parse(params)?).await
+}
+
+/// [`verify_opaque`] with its params already parsed (the opaque cache computes its key from them first).
+pub async fn verify_opaque_parsed<P: HttpClient + Clock + Timer>(
+    p: &P,
+    config: &ClientConfig,
+    params: &VerifyParams,
+) -> Result<M2mToken, Error> {
     let post = TokenPost {
         segments: &["m2m_tokens", "verify"],
         machine_secret_key: params.machine_secret_key.as_ref(),

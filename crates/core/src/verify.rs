@@ -6,13 +6,15 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::jwt::{
     complete, prepare_m2m_jwt, JwtOptions, Prepared, Verification, VerifyCallOptions,
 };
+use crate::m2m::verify_opaque_parsed;
 use crate::machine::decoded_m2m_jwt;
-use crate::params::VerifyParams;
+use crate::opaque_cache::cache_key;
+use crate::params::{effective_timeout, VerifyParams};
 use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 
@@ -115,8 +117,26 @@ pub async fn verify_shared<P: HttpClient + Clock + Timer + SignatureVerifier>(
 ) -> Result<Rc<Verification>, Error> {
     match prepare(config, jwt_options, params, p.now_ms())? {
         Route::Local(prepared) => complete(p, config, jwt_options, prepared).await,
-        Route::BackendApi => crate::m2m::verify_opaque(p, config, params)
+        Route::BackendApi => verify_opaque_shared(p, config, jwt_options, params)
             .await
             .map(|token| Rc::new(Verification::new(token))),
     }
+}
+
+/// The Backend API path through the client's opaque-token single flight and caches
+/// ([`crate::opaque_cache`]): keyed by the token and the key that would be sent.
+async fn verify_opaque_shared<P: HttpClient + Clock + Timer>(
+    p: &P,
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    params: &Value,
+) -> Result<M2mToken, Error> {
+    let parsed = VerifyParams::parse(params)?;
+    let bearer = config.m2m_bearer(parsed.machine_secret_key.as_ref());
+    let key = cache_key(parsed.token.expose(), bearer.map(Secret::expose));
+    let bound = effective_timeout(parsed.timeout_ms, config);
+    jwt_options
+        .opaque
+        .verify(p, key, bound, || verify_opaque_parsed(p, config, &parsed))
+        .await
 }

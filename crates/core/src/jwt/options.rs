@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::cache::VerifiedTokenCache;
 use crate::error::Error;
+use crate::opaque_cache::{OpaqueCache, DEFAULT_NEGATIVE_TTL_MS, DEFAULT_POSITIVE_TTL_MS};
 use crate::validate::{as_safe_integer, MAX_TIMEOUT_MS};
 
 /// Default JWKS cache lifetime (the reference's 300 s).
@@ -44,6 +45,8 @@ pub struct JwtOptions {
     pub audience: Vec<String>,
     /// The verified-token cache (`verifiedTokenCacheSize` entries, 0 disables it).
     pub verified_tokens: VerifiedTokenCache,
+    /// Opaque-token single flight and caches (`opaqueNegativeCacheTtlMs`, `opaqueTokenCacheTtlMs`).
+    pub opaque: OpaqueCache,
 }
 
 impl Default for JwtOptions {
@@ -56,6 +59,7 @@ impl Default for JwtOptions {
             clock_skew_in_ms: None,
             audience: Vec::new(),
             verified_tokens: VerifiedTokenCache::new(DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
+            opaque: OpaqueCache::default(),
         }
     }
 }
@@ -132,7 +136,8 @@ fn object<'a>(what: &str, v: &'a Value) -> Result<Option<&'a Map<String, Value>>
 
 impl JwtOptions {
     /// Reads `jwksCacheTtlMs`, `jwksCooldownMs`, `jwksTimeoutMs`, `jwksStaleIfErrorMs`,
-    /// `verifiedTokenCacheSize`, `clockSkewInMs` and `audience` from the client options object (other
+    /// `verifiedTokenCacheSize`, `opaqueNegativeCacheTtlMs`, `opaqueTokenCacheTtlMs`, `clockSkewInMs` and
+    /// `audience` from the client options object (other
     /// keys are ignored: [`crate::ClientConfig::resolve`] reads them). `null` or absent means the default;
     /// a value of the wrong type or out of range is an [`Error::InvalidArgument`].
     ///
@@ -170,6 +175,14 @@ impl JwtOptions {
             MAX_VERIFIED_TOKEN_CACHE_SIZE as u64,
         )? {
             out.verified_tokens = VerifiedTokenCache::new(usize::try_from(v).unwrap_or(0));
+        }
+        let negative = duration(map, "opaqueNegativeCacheTtlMs", 0, MAX_DURATION_MS)?;
+        let positive = duration(map, "opaqueTokenCacheTtlMs", 0, MAX_DURATION_MS)?;
+        if negative.is_some() || positive.is_some() {
+            out.opaque = OpaqueCache::new(
+                negative.unwrap_or(DEFAULT_NEGATIVE_TTL_MS),
+                positive.unwrap_or(DEFAULT_POSITIVE_TTL_MS),
+            );
         }
         out.clock_skew_in_ms = clock_skew(map)?;
         out.audience = audience(map)?.unwrap_or_default();
@@ -235,6 +248,18 @@ mod tests {
         assert_eq!(o.jwks_timeout_ms, 5_000);
         assert_eq!(o.jwks_stale_if_error_ms, 3_600_000);
         assert_eq!(o.verified_tokens.capacity(), 1000);
+        assert_eq!(
+            (o.opaque.negative_ttl_ms, o.opaque.positive_ttl_ms),
+            (60_000, 0)
+        );
+        let o = JwtOptions::from_client_options(&json!({
+            "opaqueNegativeCacheTtlMs": 0, "opaqueTokenCacheTtlMs": 5000
+        }))
+        .unwrap();
+        assert_eq!(
+            (o.opaque.negative_ttl_ms, o.opaque.positive_ttl_ms),
+            (0, 5000)
+        );
         let o = JwtOptions::from_client_options(&json!({
             "jwksCacheTtlMs": 0, "jwksCooldownMs": 10, "jwksTimeoutMs": 250.0, "jwksStaleIfErrorMs": null,
             "verifiedTokenCacheSize": 0, "clockSkewInMs": 0, "audience": ["a", "", "b"], "apiUrl": "x"
@@ -266,6 +291,10 @@ mod tests {
             json!({"clockSkewInMs": "5000"}),
             json!({"audience": 5}),
             json!({"audience": ["a", 5]}),
+            json!({"opaqueNegativeCacheTtlMs": -1}),
+            json!({"opaqueNegativeCacheTtlMs": 2.5}),
+            json!({"opaqueTokenCacheTtlMs": "60000"}),
+            json!({"opaqueTokenCacheTtlMs": 1e300}),
             json!("options"),
         ] {
             let e = JwtOptions::from_client_options(&bad).unwrap_err();
