@@ -69,7 +69,7 @@ function applySettings() {
 }
 
 function setEnabled(on) {
-  for (const id of ['create-token', 'list-tokens', 'verify-button']) $(id).disabled = !on;
+  for (const id of ['create-token', 'list-tokens', 'verify-button', 'list-machines', 'create-machine']) $(id).disabled = !on;
   if (!on) updatePager(null);
 }
 
@@ -273,6 +273,90 @@ async function revokeToken(id) {
   if (lastPage) await listTokens(lastPage.params);
 }
 
+// ---- machines: list, create, scope matrix, rotate -----------------------------------------------------------
+
+/** Secrets seen in this tab (create and rotate results), by machine id: shown redacted only. */
+const machineSecrets = new Map();
+
+function machinesStatus(text) {
+  $('machines-status').textContent = text;
+  $('machines-status').hidden = false;
+}
+
+async function loadMachines() {
+  // The machines routes take the instance key only: the instance-key client, whatever the settings choose.
+  const manage = createClerkClient({ apiUrl: settings.apiUrl, secretKey: settings.secretKey || undefined });
+  const { data, totalCount } = await manage.machines.list({ limit: 100, orderBy: '+created_at' });
+  $('machines-head').replaceChildren(el('tr', {},
+    el('th', { scope: 'col' }, `Machine (${totalCount})`),
+    data.map((m) => el('th', { scope: 'col', class: 'col', title: m.id }, m.name)),
+    el('th', { scope: 'col' }, 'Secret key'), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Actions'))));
+  $('machines-body').replaceChildren(...data.map((m) => machineRow(m, data)));
+  $('machines-empty').hidden = data.length > 0;
+  $('machines-empty').textContent = 'No machines.';
+}
+
+function machineRow(m, all) {
+  const scoped = new Set(m.scopedMachines.map((x) => x.id));
+  const cells = all.map((to) => {
+    if (to.id === m.id) return el('td', { class: 'cell self' }, '—');
+    const box = el('input', {
+      type: 'checkbox', checked: scoped.has(to.id), 'data-testid': `scope-${m.id}-${to.id}`,
+      'aria-label': `${m.name} may call ${to.name}`,
+      on: { change: (ev) => toggleScope(ev.currentTarget, m, to) },
+    });
+    return el('td', { class: 'cell' }, box);
+  });
+  const secret = machineSecrets.get(m.id);
+  const rotate = el('button', {
+    type: 'button', class: 'small', 'data-testid': `rotate-${m.id}`, 'aria-label': `Rotate the secret key of ${m.name}`,
+    on: { click: (ev) => busy(ev.currentTarget, 'machines-error', () => rotateKey(m)) },
+  }, 'Rotate key');
+  return el('tr', { dataset: { machineId: m.id }, 'data-testid': 'machine-row' },
+    el('th', { scope: 'row' }, el('div', {}, m.name), el('code', { class: 'id' }, m.id)),
+    cells,
+    el('td', {}, el('code', { class: 'secret', 'data-testid': `secret-${m.id}` }, secret ? redact(secret) : '—')),
+    el('td', { class: 'actions' }, rotate));
+}
+
+const machinesApi = () => createClerkClient({ apiUrl: settings.apiUrl, secretKey: settings.secretKey || undefined }).machines;
+
+async function toggleScope(box, from, to) {
+  const on = box.checked;
+  hide('machines-error');
+  box.disabled = true;
+  box.setAttribute('aria-busy', 'true');
+  try {
+    if (on) await machinesApi().createScope(from.id, to.id);
+    else await machinesApi().deleteScope(from.id, to.id);
+    machinesStatus(`${from.name} ${on ? 'may now call' : 'may no longer call'} ${to.name}.`);
+  } catch (e) {
+    box.checked = !on;
+    showError('machines-error', e);
+  } finally {
+    box.disabled = false;
+    box.removeAttribute('aria-busy');
+  }
+}
+
+async function createMachine() {
+  const name = $('machine-name').value.trim();
+  const m = await machinesApi().create({ name });
+  if (m.secretKey) machineSecrets.set(m.id, m.secretKey);
+  machinesStatus(`Created ${m.name} (${m.id}), secret key ${redact(m.secretKey)}.`);
+  $('machine-name').value = '';
+  await loadMachines();
+}
+
+async function rotateKey(m) {
+  const ttl = $('previous-token-ttl').value.trim();
+  const previousTokenTtl = ttl === '' ? 0 : Number(ttl);
+  const { secret } = await machinesApi().rotateSecretKey({ machineId: m.id, previousTokenTtl });
+  machineSecrets.set(m.id, secret);
+  machinesStatus(`Rotated the key of ${m.name}: new key ${redact(secret)}; the previous one works for ${previousTokenTtl} s.`);
+  $(`machines-body`).querySelector(`[data-testid="secret-${m.id}"]`).textContent = redact(secret);
+}
+
 // ---- verify and decode ---------------------------------------------------------------------------------------
 
 /** Base64url-decodes and parses a JWT's header and payload, for display only. Throws for anything else. */
@@ -345,6 +429,11 @@ onSubmit('list-form', () => busy($('list-tokens'), 'list-error', () => {
   $('list-status').hidden = true;
   return listTokens();
 }));
+$('list-machines').addEventListener('click', (ev) => busy(ev.currentTarget, 'machines-error', () => {
+  $('machines-status').hidden = true;
+  return loadMachines();
+}));
+onSubmit('machines-form', () => busy($('create-machine'), 'machines-error', createMachine));
 onSubmit('verify-form', () => busy($('verify-button'), null, verifyToken));
 
 const page = (delta) => async () => {

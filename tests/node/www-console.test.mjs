@@ -275,3 +275,71 @@ test('the console drives every action through the package in Chromium', async ()
   assert.deepEqual(problems, []);
   assert.equal(readdirSync(shots).filter((f) => f.endsWith('.png')).length, n);
 });
+
+test('the console lists machines, edits the scope matrix and rotates a key', async () => {
+  const [a, b, c] = ctx.machines;
+  browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e}`));
+  const byId = (id) => page.locator(`#${id}`);
+  const cell = (from, to) => page.locator(`[data-testid="scope-${from}-${to}"]`);
+  const idle = () => page.waitForFunction(() => !document.querySelector('#machines [aria-busy]'));
+  const bapiMachines = async () => {
+    const res = await fetch(`${ctx.url}/v1/machines?limit=100`, { headers: { authorization: `Bearer ${ctx.secretKey}` } });
+    assert.equal(res.status, 200);
+    return new Map((await res.json()).data.map((m) => [m.id, m]));
+  };
+  const scopesAt = async (id) => (await bapiMachines()).get(id).scoped_machines.map((m) => m.id);
+
+  await page.goto(serverUrl);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20_000 });
+  await byId('api-url').fill(ctx.url);
+  await byId('secret-key').fill(ctx.secretKey);
+  await byId('apply-settings').click();
+  await byId('list-machines').click();
+  await page.locator(`tr[data-machine-id="${c.id}"]`).waitFor();
+
+  // The seeded scopes: A↔B, C none.
+  assert.equal(await cell(a.id, b.id).isChecked(), true);
+  assert.equal(await cell(b.id, a.id).isChecked(), true);
+  for (const other of [a, b]) {
+    assert.equal(await cell(c.id, other.id).isChecked(), false);
+    assert.equal(await cell(other.id, c.id).isChecked(), false);
+  }
+
+  // Create a machine: its row appears, its secret masked.
+  await byId('machine-name').fill('console-new');
+  await byId('create-machine').click();
+  const row = page.locator('tr[data-testid=machine-row]', { hasText: 'console-new' });
+  await row.waitFor();
+  const created = await row.getAttribute('data-machine-id');
+  assert.match(created, /^mch_/);
+  const status = (await byId('machines-status').textContent()).trim();
+  assert.match(status, /secret key ak_.{4}…\(\d+ chars\)\.$/);
+
+  // Toggle C → new on, seen at the Backend API; then off.
+  await cell(c.id, created).check();
+  await idle();
+  assert.deepEqual(await scopesAt(c.id), [created]);
+  await cell(c.id, created).uncheck();
+  await idle();
+  assert.deepEqual(await scopesAt(c.id), []);
+  assert.equal(await byId('machines-error').isHidden(), true);
+
+  // Rotate A's key: a new masked secret, never the key itself.
+  await byId('previous-token-ttl').fill('60');
+  await page.locator(`[data-testid="rotate-${a.id}"]`).click();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="secret-${id}"]`).textContent.startsWith('ak_'), a.id);
+  const masked = (await page.locator(`[data-testid="secret-${a.id}"]`).textContent()).trim();
+  assert.match(masked, /^ak_.{4}…\(\d+ chars\)$/);
+  assert.ok(!(await page.content()).includes(a.secretKey));
+  assert.match((await byId('machines-status').textContent()).trim(), /works for 60 s\.$/);
+
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+  await page.screenshot({ path: join(shots, '18-machines.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
