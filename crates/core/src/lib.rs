@@ -13,7 +13,7 @@
 //! 1. `error`, `bytes`, `base64url`, `js`, `ports`: errors, byte and JS-text helpers, the platform traits.
 //! 2. `validate`, `url`, `machine`, `token`: option values, the `apiUrl` grammar, token classification,
 //!    the M2M token type.
-//! 3. `retry`: the retry policy.
+//! 3. `retry`, `flight`: the retry policy, the single flight (one request, bounded waiters).
 //! 4. `config`: the client configuration.
 //! 5. `http`, `params`: request building, the four calls' params.
 //! 6. `wire`: the Backend API wire format.
@@ -36,6 +36,7 @@ pub mod base64url;
 mod bytes;
 pub mod config;
 pub mod error;
+mod flight;
 pub mod http;
 mod js;
 pub mod jwks;

@@ -17,12 +17,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::future::Future;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use crate::error::Error;
+use crate::flight::{wait_bounded, Settled};
 use crate::ports::{Clock, Timer};
 use crate::token::M2mToken;
 
@@ -64,37 +63,8 @@ pub fn is_definitive_negative(error: &Error) -> bool {
     matches!(error, Error::Api(e) if e.status == Some(404))
 }
 
-#[derive(Clone)]
-enum Settled {
-    Done(Rc<Answer>),
-    Abandoned,
-}
-
-struct Flight {
-    id: u64,
-    settled: RefCell<Option<Settled>>,
-    wakers: RefCell<Vec<Waker>>,
-}
-
-impl Flight {
-    fn settle(&self, outcome: Settled) {
-        *self.settled.borrow_mut() = Some(outcome);
-        for waker in std::mem::take(&mut *self.wakers.borrow_mut()) {
-            waker.wake();
-        }
-    }
-
-    fn poll_settled(&self, cx: &mut Context<'_>) -> Poll<Settled> {
-        if let Some(outcome) = &*self.settled.borrow() {
-            return Poll::Ready(outcome.clone());
-        }
-        let mut wakers = self.wakers.borrow_mut();
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
-    }
-}
+/// A verification other callers may wait on.
+type Flight = crate::flight::Flight<Rc<Answer>>;
 
 struct Entry {
     answer: Answer,
@@ -280,11 +250,7 @@ impl OpaqueCache {
     ) -> Answer {
         let flight = {
             let mut inner = self.inner.borrow_mut();
-            let flight = Rc::new(Flight {
-                id: inner.next_id(),
-                settled: RefCell::new(None),
-                wakers: RefCell::new(Vec::new()),
-            });
+            let flight = Rc::new(Flight::new());
             inner.flights.insert(key, flight.clone());
             flight
         };
@@ -326,21 +292,6 @@ impl OpaqueCache {
         });
         answer
     }
-}
-
-/// Waits for `flight` to settle, or `None` after `bound_ms`.
-async fn wait_bounded<P: Timer>(p: &P, flight: &Flight, bound_ms: u32) -> Option<Settled> {
-    let mut sleep = pin!(p.sleep(bound_ms));
-    poll_fn(|cx| {
-        if let Poll::Ready(outcome) = flight.poll_settled(cx) {
-            return Poll::Ready(Some(outcome));
-        }
-        if sleep.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 const K: [u32; 64] = [

@@ -17,18 +17,16 @@
 //!   even when it holds no key (`{"keys":[]}`, `{}`), so a key removed from the JWKS stops verifying at once.
 #![deny(clippy::indexing_slicing)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
-use std::future::{poll_fn, Future};
-use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 
 use super::key::{parse_jwks, JwkKey, KeySet};
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
+use crate::flight::{wait_bounded, Settled};
 use crate::http::{base_headers, check_transport, endpoint_url};
 use crate::jwt::errors;
 use crate::jwt::options::JwtOptions;
@@ -60,55 +58,8 @@ impl fmt::Debug for ScopeKey {
     }
 }
 
-/// How a fetch other callers may be waiting on ended.
-#[derive(Clone)]
-enum Settled {
-    Done(Result<Rc<KeySet>, Error>),
-    /// The fetching caller went away (its future was dropped, or its own signal aborted it).
-    Abandoned,
-}
-
-/// One JWKS fetch in progress: the notification other callers wait on.
-struct Flight {
-    id: u64,
-    settled: RefCell<Option<Settled>>,
-    wakers: RefCell<Vec<Waker>>,
-}
-
-impl Flight {
-    fn new() -> Self {
-        thread_local!(static NEXT: Cell<u64> = const { Cell::new(0) });
-        let id = NEXT.with(|n| {
-            let id = n.get().wrapping_add(1);
-            n.set(id);
-            id
-        });
-        Self {
-            id,
-            settled: RefCell::new(None),
-            wakers: RefCell::new(Vec::new()),
-        }
-    }
-
-    fn settle(&self, outcome: Settled) {
-        *self.settled.borrow_mut() = Some(outcome);
-        let wakers = std::mem::take(&mut *self.wakers.borrow_mut());
-        for waker in wakers {
-            waker.wake();
-        }
-    }
-
-    fn poll_settled(&self, cx: &mut Context<'_>) -> Poll<Settled> {
-        if let Some(outcome) = &*self.settled.borrow() {
-            return Poll::Ready(outcome.clone());
-        }
-        let mut wakers = self.wakers.borrow_mut();
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
-    }
-}
+/// A JWKS fetch other callers may wait on.
+type Flight = crate::flight::Flight<Result<Rc<KeySet>, Error>>;
 
 #[derive(Default)]
 struct State {
@@ -328,21 +279,6 @@ async fn fetch_shared<P: HttpClient + Clock + Timer>(
             }
         }
     }
-}
-
-/// Waits for `flight` to settle, or `None` after `bound_ms`.
-async fn wait_bounded<P: Timer>(p: &P, flight: &Rc<Flight>, bound_ms: u32) -> Option<Settled> {
-    let mut sleep = pin!(p.sleep(bound_ms));
-    poll_fn(|cx| {
-        if let Poll::Ready(outcome) = flight.poll_settled(cx) {
-            return Poll::Ready(Some(outcome));
-        }
-        if sleep.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// Settles the flight as abandoned if the leading caller's future is dropped mid-fetch.
