@@ -349,23 +349,28 @@ impl Client {
         };
         let handle = self.next_handle.get().wrapping_add(1);
         self.next_handle.set(handle);
-        // SAFETY: views, not copies, of two buffers `waiting` owns; they stay alive and unchanged until `finish`
-        // takes `waiting` back. JS passes them straight to `crypto.subtle.verify`, which copies its byte
-        // arguments before it returns, and no WASM code runs in between, so the memory cannot grow under them
-        // (if it did, the views would be empty and the check would fail, never pass).
+        let mut list = self.pending.borrow_mut();
+        if list.len() >= MAX_PENDING_SIGNATURES {
+            list.remove(0);
+        }
+        // Stored before the views are made: growing the list may grow the memory, which would empty them.
+        list.push((handle, waiting));
+        let Some((_, waiting)) = list.last() else {
+            return JsValue::UNDEFINED;
+        };
+        let pending = waiting.signature();
+        // SAFETY: views, not copies, of two heap buffers the stored `waiting` owns; they stay alive and unchanged
+        // until `finish` takes it back. Nothing allocates in this module's memory after this point, JS passes the
+        // views straight to `crypto.subtle.verify`, which copies its byte arguments before it returns, and no WASM
+        // code runs in between, so the memory cannot grow under them (if it did, the views would be empty and the
+        // check would fail, never pass).
         let (signature, data) = unsafe {
             (
                 Uint8Array::view(pending.signature()),
                 Uint8Array::view(pending.signed_data()),
             )
         };
-        let out = Array::of4(&handle.into(), &crypto_key, &signature, &data);
-        let mut list = self.pending.borrow_mut();
-        if list.len() >= MAX_PENDING_SIGNATURES {
-            list.remove(0);
-        }
-        list.push((handle, waiting));
-        out.into()
+        Array::of4(&handle.into(), &crypto_key, &signature, &data).into()
     }
 
     /// The waiting verification for `handle` (`None` when it was dropped) and the signature check's answer:
