@@ -10,7 +10,7 @@ use std::future::{pending, poll_fn};
 use std::task::Poll;
 
 use clerk_m2m_core::jwt::JwtOptions;
-use clerk_m2m_core::opaque_cache::{cache_key, sha256, MAX_ENTRIES};
+use clerk_m2m_core::opaque_cache::{cache_key, MAX_ENTRIES};
 use clerk_m2m_core::ports::{
     Clock, HttpClient, HttpRequest, HttpResponse, RsaAlgorithm, RsaPublicKey, SignatureVerifier,
     Timer, TransportError,
@@ -21,7 +21,6 @@ use futures::executor::block_on;
 use futures::future::join_all;
 use m2m_support::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// [`Fake`], but each request yields once before it is answered (so concurrent callers overlap), and a
 /// sleep never ends unless `sleep_polls` says after how many polls it does.
@@ -331,13 +330,5 @@ fn option_errors_name_the_option() {
             assert_eq!(e.kind(), "TypeError");
             assert!(e.message().starts_with(key), "{}", e.message());
         }
-    }
-}
-
-#[test]
-fn sha256_matches_the_sha2_crate() {
-    for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000] {
-        let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-        assert_eq!(sha256(&data)[..], Sha256::digest(&data)[..], "length {len}");
     }
 }
