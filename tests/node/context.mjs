@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function localBapi() {
-  if (process.env.CLERK_TEST_CONTEXT) return { ...JSON.parse(process.env.CLERK_TEST_CONTEXT), stop: async () => {} };
+/** `fresh`: a Backend API of its own even under scripts/test, for tests that count what the instance holds. */
+export async function localBapi({ fresh = false } = {}) {
+  if (process.env.CLERK_TEST_CONTEXT && !fresh) return { ...JSON.parse(process.env.CLERK_TEST_CONTEXT), stop: async () => {} };
   const child = spawn(`${root}/scripts/local-bapi`, ['--port', '0', '--seed', '11'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   return { ...JSON.parse(line), stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
