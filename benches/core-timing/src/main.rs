@@ -32,6 +32,9 @@ impl Clock for Stub {
             .map_or(0, |d| d.as_millis() as u64)
     }
 }
+/// No cache shared with other isolates.
+impl clerk_m2m_core::ports::SharedCache for Stub {}
+
 impl Timer for Stub {
     async fn sleep(&self, _: u32) {}
 }

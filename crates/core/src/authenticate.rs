@@ -14,7 +14,7 @@ use crate::js::JsJsonObject;
 use crate::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use crate::machine::{decode_jwt, is_jwt_format, is_machine_token, machine_token_type, TokenType};
 use crate::params::optional_key;
-use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
+use crate::ports::{Clock, HttpClient, SharedCache, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 use crate::verify::Route;
 
@@ -284,7 +284,7 @@ fn opaque_failure(e: Error) -> Result<VerificationError, Error> {
 /// `authenticateRequest` for machine tokens. `options` carries `acceptsToken`, per-call keys and the JWT
 /// options (`audience`, `clockSkewInMs`, `skipJwksCache`). Signed-out outcomes are states, not errors; only
 /// a bad argument or the missing-key precondition is an [`Error`].
-pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerifier>(
+pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
     p: &P,
     config: &ClientConfig,
     jwt: &JwtOptions,

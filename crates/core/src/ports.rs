@@ -208,3 +208,21 @@ pub trait SignatureVerifier {
         signature: &[u8],
     ) -> Result<bool, String>;
 }
+
+/// A cache shared with other isolates, such as Workers' `caches.default`: text under URL keys, with an expiry.
+/// The core authenticates what it reads (another Worker of the zone may write the same keys) and never stores a
+/// secret in it. The default methods are "no shared cache", for runtimes and tests without one.
+pub trait SharedCache {
+    /// Whether a shared cache is in use for this call; when not, the other methods are not called.
+    fn has_shared_cache(&self) -> bool {
+        false
+    }
+
+    /// The text stored under `key`; `None` on a miss or when the cache fails in any way.
+    async fn shared_get(&self, _key: &str) -> Option<String> {
+        None
+    }
+
+    /// Stores `value` under `key` for `max_age_secs`; a failure is ignored (the network stays the source).
+    async fn shared_put(&self, _key: &str, _value: String, _max_age_secs: u32) {}
+}

@@ -15,7 +15,7 @@ use crate::m2m::verify_opaque_parsed;
 use crate::machine::decoded_m2m_jwt;
 use crate::opaque_cache::cache_key;
 use crate::params::{effective_timeout, VerifyParams};
-use crate::ports::{Clock, HttpClient, SignatureVerifier, Timer};
+use crate::ports::{Clock, HttpClient, SharedCache, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 
 /// Where `m2m.verify(params)` goes, decided without I/O.
@@ -97,7 +97,7 @@ fn route(
 }
 
 /// `m2m.verify({ token, machineSecretKey?, audience?, clockSkewInMs?, skipJwksCache?, timeoutMs? })`.
-pub async fn verify<P: HttpClient + Clock + Timer + SignatureVerifier>(
+pub async fn verify<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
     p: &P,
     config: &ClientConfig,
     jwt_options: &JwtOptions,
@@ -109,7 +109,7 @@ pub async fn verify<P: HttpClient + Clock + Timer + SignatureVerifier>(
 }
 
 /// [`verify`], with the result as the verified-token cache shares it (its JSON text written once).
-pub async fn verify_shared<P: HttpClient + Clock + Timer + SignatureVerifier>(
+pub async fn verify_shared<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
     p: &P,
     config: &ClientConfig,
     jwt_options: &JwtOptions,

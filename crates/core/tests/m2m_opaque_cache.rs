@@ -65,6 +65,9 @@ impl Clock for Slow {
     }
 }
 
+/// No cache shared with other isolates.
+impl clerk_m2m_core::ports::SharedCache for Slow {}
+
 impl Timer for Slow {
     async fn sleep(&self, ms: u32) {
         match self.sleep_polls.get() {

@@ -81,6 +81,9 @@ impl Clock for Fake {
     }
 }
 
+/// No cache shared with other isolates.
+impl clerk_m2m_core::ports::SharedCache for Fake {}
+
 impl Timer for Fake {
     async fn sleep(&self, ms: u32) {
         YieldNow(self.sleep_yields).await;

@@ -15,6 +15,10 @@
 //!   JSON), keys keep serving for `jwksStaleIfErrorMs` past their TTL, and for `jwksCooldownMs` after that
 //!   failure they are served without trying again. A 2xx JSON answer is never a failure: it is the key set,
 //!   even when it holds no key (`{"keys":[]}`, `{}`), so a key removed from the JWKS stops verifying at once.
+//! * **Shared cache** ([`super::shared`]): where the runtime has one (Workers' `caches.default`), the fetching
+//!   caller reads the key set another isolate stored there before asking the network, and stores what the
+//!   network gave. A set read there keeps its original fetch time, so it never lives past its TTL; a kid it
+//!   does not list (and `skipJwksCache`) goes to the network, where the unknown-kid cooldown applies as before.
 #![deny(clippy::indexing_slicing)]
 
 use std::cell::RefCell;
@@ -24,13 +28,16 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::key::{parse_jwks, JwkKey, KeySet};
+use super::shared::{self, SharedSlot};
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::flight::{wait_bounded, Settled};
 use crate::http::{base_headers, check_transport, endpoint_url};
 use crate::jwt::errors;
 use crate::jwt::options::JwtOptions;
-use crate::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Method, Timer, TransportError};
+use crate::ports::{
+    Clock, HttpClient, HttpRequest, HttpResponse, Method, SharedCache, Timer, TransportError,
+};
 use crate::retry::{decide, Decision, Jitter, Outcome, RetryPolicy};
 
 /// At most this many scopes (distinct apiUrl/apiVersion/secretKey) are kept; the oldest goes first.
@@ -58,8 +65,16 @@ impl fmt::Debug for ScopeKey {
     }
 }
 
+/// A key set as a fetch obtained it.
+#[derive(Clone)]
+struct Fetched {
+    keys: Rc<KeySet>,
+    /// Read from the shared cache (another isolate's fetch), not from the network.
+    from_shared: bool,
+}
+
 /// A JWKS fetch other callers may wait on.
-type Flight = crate::flight::Flight<Result<Rc<KeySet>, Error>>;
+type Flight = crate::flight::Flight<Result<Fetched, Error>>;
 
 #[derive(Default)]
 struct State {
@@ -141,6 +156,8 @@ struct FetchContext<'a> {
     secret: &'a Secret,
     url: String,
     opts: &'a JwtOptions,
+    /// The shared-cache slot, when the runtime has a shared cache and key sets are cached at all.
+    shared: Option<SharedSlot>,
 }
 
 fn entry_to_key(entry: &Result<JwkKey, String>) -> Result<JwkKey, Error> {
@@ -195,7 +212,7 @@ fn missing_kid(keys: &KeySet, kid: &str) -> Error {
 }
 
 /// The key for `kid` from the instance's JWKS (E3–E7, E4 for an unknown kid).
-pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
+pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer + SharedCache>(
     p: &P,
     config: &ClientConfig,
     opts: &JwtOptions,
@@ -214,15 +231,24 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
     // Only a fetch needs the URL (the scope is keyed by apiUrl and apiVersion themselves).
     let url = endpoint_url(config, &[&config.api_version, "jwks"])?;
     check_transport(config, &url)?;
+    let shared =
+        (p.has_shared_cache() && opts.jwks_cache_ttl_ms > 0).then(|| SharedSlot::new(&url, secret));
     let ctx = FetchContext {
         config,
         secret,
         url,
         opts,
+        shared,
     };
-    let fetched = fetch_shared(p, &scope, &ctx).await;
+    let fetched = match fetch_shared(p, &scope, &ctx, skip_cache).await {
+        // Another isolate's set may predate the key: the network decides (once per cooldown, as below).
+        Ok(f) if f.from_shared && f.keys.get(kid).is_none() => {
+            fetch_shared(p, &scope, &ctx, true).await
+        }
+        other => other,
+    };
     let now = p.now_ms();
-    match fetched {
+    match fetched.map(|f| f.keys) {
         Ok(keys) => match keys.get(kid) {
             Some(entry) => entry_to_key(entry),
             None => {
@@ -247,23 +273,26 @@ pub(crate) async fn resolve_remote<P: HttpClient + Clock + Timer>(
     }
 }
 
-/// Joins the fetch in flight (bounded wait) or starts one.
-async fn fetch_shared<P: HttpClient + Clock + Timer>(
+/// Joins the fetch in flight (bounded wait) or starts one; `network_only` skips the shared cache when leading,
+/// and takes a waited-for result only if it came from the network.
+async fn fetch_shared<P: HttpClient + Clock + Timer + SharedCache>(
     p: &P,
     scope: &Rc<Scope>,
     ctx: &FetchContext<'_>,
-) -> Result<Rc<KeySet>, Error> {
+    network_only: bool,
+) -> Result<Fetched, Error> {
     let mut rounds = 0;
     loop {
         let current = scope.state.borrow().flight.clone();
         let Some(flight) = current else {
-            return lead(p, scope, ctx).await;
+            return lead(p, scope, ctx, network_only).await;
         };
         if rounds >= MAX_WAIT_ROUNDS {
-            return lead(p, scope, ctx).await;
+            return lead(p, scope, ctx, network_only).await;
         }
         rounds += 1;
         match wait_bounded(p, &flight, ctx.opts.jwks_timeout_ms).await {
+            Some(Settled::Done(Ok(f))) if network_only && f.from_shared => {}
             Some(Settled::Done(result)) => return result,
             Some(Settled::Abandoned) => {}
             None => {
@@ -274,7 +303,7 @@ async fn fetch_shared<P: HttpClient + Clock + Timer>(
                     .as_ref()
                     .is_some_and(|f| f.id == flight.id);
                 if unchanged {
-                    return lead(p, scope, ctx).await;
+                    return lead(p, scope, ctx, network_only).await;
                 }
             }
         }
@@ -302,12 +331,14 @@ impl Drop for Leading {
     }
 }
 
-/// Fetches as the registered flight of `scope`, stores the outcome, and notifies the waiters.
-async fn lead<P: HttpClient + Clock + Timer>(
+/// Fetches as the registered flight of `scope` (the shared cache first unless `network_only`), stores the
+/// outcome, notifies the waiters, and stores a set fetched from the network in the shared cache.
+async fn lead<P: HttpClient + Clock + Timer + SharedCache>(
     p: &P,
     scope: &Rc<Scope>,
     ctx: &FetchContext<'_>,
-) -> Result<Rc<KeySet>, Error> {
+    network_only: bool,
+) -> Result<Fetched, Error> {
     let flight = Rc::new(Flight::new());
     scope.state.borrow_mut().flight = Some(flight.clone());
     let mut guard = Leading {
@@ -315,14 +346,28 @@ async fn lead<P: HttpClient + Clock + Timer>(
         flight: flight.clone(),
         done: false,
     };
-    let result = fetch_jwks(p, ctx).await.map(Rc::new);
+    let from_shared = match (&ctx.shared, network_only) {
+        (Some(slot), false) => read_shared(p, slot, ctx.opts).await,
+        _ => None,
+    };
+    let (result, fetched_at, body) = match from_shared {
+        Some((fetched_at, keys)) => (Ok((keys, true)), fetched_at, None),
+        None => match fetch_jwks(p, ctx).await {
+            Ok((keys, body)) => (Ok((keys, false)), p.now_ms(), Some(body)),
+            Err(e) => (Err(e), 0, None),
+        },
+    };
+    let result = result.map(|(keys, from_shared)| Fetched {
+        keys: Rc::new(keys),
+        from_shared,
+    });
     let now = p.now_ms();
     {
         let mut st = scope.state.borrow_mut();
         match &result {
-            Ok(keys) => {
-                st.keys = Some(keys.clone());
-                st.fetched_at = now;
+            Ok(fetched) => {
+                st.keys = Some(fetched.keys.clone());
+                st.fetched_at = fetched_at;
                 st.failed_at = None;
             }
             Err(Error::Aborted) => {}
@@ -338,14 +383,30 @@ async fn lead<P: HttpClient + Clock + Timer>(
         Err(Error::Aborted) => Settled::Abandoned,
         other => Settled::Done(other.clone()),
     });
+    if let (Some(slot), Some(body)) = (&ctx.shared, body) {
+        shared::write(p, slot, fetched_at, &body, ctx.opts.jwks_cache_ttl_ms).await;
+    }
     result
 }
 
-/// One JWKS request with bounded retries.
+/// The key set in the shared cache, with its fetch time, when it is there, authentic, fresh and parses.
+async fn read_shared<P: SharedCache + Clock>(
+    p: &P,
+    slot: &SharedSlot,
+    opts: &JwtOptions,
+) -> Option<(u64, KeySet)> {
+    let (fetched_at, text) = shared::read(p, slot, p.now_ms(), opts.jwks_cache_ttl_ms).await?;
+    match serde_json::from_str::<Value>(&text).ok()? {
+        Value::Object(map) => Some((fetched_at, parse_jwks(&map).unwrap_or_default())),
+        _ => None,
+    }
+}
+
+/// One JWKS request with bounded retries: the key set and the JSON text it was parsed from.
 async fn fetch_jwks<P: HttpClient + Clock + Timer>(
     p: &P,
     ctx: &FetchContext<'_>,
-) -> Result<KeySet, Error> {
+) -> Result<(KeySet, String), Error> {
     let started = p.now_ms();
     let mut jitter = Jitter::from_seed(started);
     let mut attempt = 1;
@@ -376,7 +437,7 @@ async fn fetch_jwks<P: HttpClient + Clock + Timer>(
 fn classify(
     sent: Result<HttpResponse, TransportError>,
     url: &str,
-) -> (Result<KeySet, Error>, Option<Outcome>) {
+) -> (Result<(KeySet, String), Error>, Option<Outcome>) {
     match sent {
         Err(TransportError::Aborted) => (Err(Error::Aborted), None),
         // Never retried: a hanging endpoint would otherwise multiply the wait.
@@ -402,8 +463,11 @@ fn classify(
             match serde_json::from_str::<Value>(&response.body) {
                 // A JSON answer is the key set, even one without keys: a kid it no longer lists is gone at
                 // once. Only transport failures (and bodies that are not JSON) may fall back to stale keys.
-                Ok(Value::Object(map)) => (Ok(parse_jwks(&map).unwrap_or_default()), None),
-                Ok(_) => (Ok(KeySet::default()), None),
+                Ok(Value::Object(map)) => (
+                    Ok((parse_jwks(&map).unwrap_or_default(), response.body)),
+                    None,
+                ),
+                Ok(_) => (Ok((KeySet::default(), response.body)), None),
                 Err(e) => (
                     Err(errors::jwks_unavailable(
                         "jwks-invalid-response",

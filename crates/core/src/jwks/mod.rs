@@ -4,6 +4,7 @@
 pub mod cache;
 mod der;
 pub mod key;
+mod shared;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,7 +14,7 @@ use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::jwt::errors;
 use crate::jwt::options::JwtOptions;
-use crate::ports::{Clock, HttpClient, Timer};
+use crate::ports::{Clock, HttpClient, SharedCache, Timer};
 
 pub use key::{JwkKey, KeySet, LocalKeys};
 
@@ -57,7 +58,7 @@ fn non_empty(secret: Option<&Secret>) -> Option<&Secret> {
 ///   a `jwtKey` that cannot be used fails with E10 naming the reason.
 /// * else `secretKey` set: the JWKS cache ([`cache`]).
 /// * else E2 (`Failed to resolve JWK during verification.`).
-pub async fn resolve_key<P: HttpClient + Clock + Timer>(
+pub async fn resolve_key<P: HttpClient + Clock + Timer + SharedCache>(
     p: &P,
     config: &ClientConfig,
     opts: &JwtOptions,

@@ -20,7 +20,7 @@ use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::jwks::{resolve_key, resolve_key_now, JwkKey};
 use crate::machine::{decode_jwt, DecodedJwt};
-use crate::ports::{Clock, HttpClient, RsaAlgorithm, RsaPublicKey, SignatureVerifier, Timer};
+use crate::ports::{Clock, HttpClient, RsaAlgorithm, RsaPublicKey, SharedCache, SignatureVerifier, Timer};
 use crate::token::M2mToken;
 
 /// How far a verification got without I/O.
@@ -70,7 +70,7 @@ pub struct PendingSignature {
 /// A token verified before (same string, still in the client's verified-token cache) skips decoding and
 /// the signature check when its key is at hand without a fetch and unchanged; every claim check runs again
 /// with this call's options.
-pub async fn verify_m2m_jwt<P: HttpClient + Clock + Timer + SignatureVerifier>(
+pub async fn verify_m2m_jwt<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
     p: &P,
     config: &ClientConfig,
     jwt_options: &JwtOptions,
@@ -85,7 +85,7 @@ pub async fn verify_m2m_jwt<P: HttpClient + Clock + Timer + SignatureVerifier>(
 }
 
 /// Runs a prepared verification to its end with the core's async ports.
-pub(crate) async fn complete<P: HttpClient + Clock + Timer + SignatureVerifier>(
+pub(crate) async fn complete<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
     p: &P,
     config: &ClientConfig,
     opts: &JwtOptions,

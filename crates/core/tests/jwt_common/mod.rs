@@ -5,16 +5,18 @@
 pub mod wycheproof;
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clerk_m2m_core::ports::{
-    Clock, HttpClient, HttpRequest, HttpResponse, RsaAlgorithm, RsaPublicKey, SignatureVerifier,
-    Timer, TransportError,
+    Clock, HttpClient, HttpRequest, HttpResponse, RsaAlgorithm, RsaPublicKey, SharedCache,
+    SignatureVerifier, Timer, TransportError,
 };
 use clerk_m2m_core::rust_crypto::RustCryptoVerifier;
 use clerk_m2m_core::{ClientConfig, Secret};
@@ -184,6 +186,47 @@ pub struct Fake {
     pub verifier_calls: Cell<usize>,
     /// When set, the verifier fails with this message (a key import error, E10).
     pub verifier_error: RefCell<Option<String>>,
+    /// The cache shared with other isolates, when the test gives one.
+    pub shared: RefCell<Option<Rc<SharedStore>>>,
+}
+
+/// A cache shared between isolates (in a test: between `jwks::cache::clear()`s of the per-isolate cache).
+#[derive(Default)]
+pub struct SharedStore {
+    pub entries: RefCell<HashMap<String, String>>,
+    pub gets: Cell<usize>,
+    /// Keys and max-ages of every write, in order.
+    pub puts: RefCell<Vec<(String, u32)>>,
+    /// When set, every read and write fails (as a Cache API that throws).
+    pub failing: Cell<bool>,
+}
+
+impl SharedCache for Fake {
+    fn has_shared_cache(&self) -> bool {
+        self.shared.borrow().is_some()
+    }
+
+    async fn shared_get(&self, key: &str) -> Option<String> {
+        let store = self.shared.borrow().clone()?;
+        store.gets.set(store.gets.get() + 1);
+        yield_now().await;
+        if store.failing.get() {
+            return None;
+        }
+        let found = store.entries.borrow().get(key).cloned();
+        found
+    }
+
+    async fn shared_put(&self, key: &str, value: String, max_age_secs: u32) {
+        let Some(store) = self.shared.borrow().clone() else {
+            return;
+        };
+        if store.failing.get() {
+            return;
+        }
+        store.puts.borrow_mut().push((key.to_owned(), max_age_secs));
+        store.entries.borrow_mut().insert(key.to_owned(), value);
+    }
 }
 
 impl Fake {
@@ -206,6 +249,7 @@ impl Fake {
             send_yields: Cell::new(false),
             verifier_calls: Cell::new(0),
             verifier_error: RefCell::new(None),
+            shared: RefCell::new(None),
         }
     }
 

@@ -101,6 +101,9 @@ impl Clock for Fake {
     }
 }
 
+/// No cache shared with other isolates.
+impl clerk_m2m_core::ports::SharedCache for Fake {}
+
 impl Timer for Fake {
     async fn sleep(&self, ms: u32) {
         self.sleeps.borrow_mut().push(ms);
