@@ -26,9 +26,11 @@ export function createClerkClient(options = {}) {
   // Read once each, as `{ fetch, env, ...rest } = opts` would, but a getter or Proxy trap that throws is a TypeError.
   const fetch = isObject(opts) ? guarded(() => opts.fetch, 'options.fetch') : undefined;
   const env = isObject(opts) ? guarded(() => opts.env, 'options.env') : undefined;
-  const rest = isObject(opts) ? copyOwn(opts, 'options', ['fetch', 'env']) : undefined;
+  const sharedCache = isObject(opts) ? guarded(() => opts.sharedCache, 'options.sharedCache') : undefined;
+  const rest = isObject(opts) ? copyOwn(opts, 'options', ['fetch', 'env', 'sharedCache']) : undefined;
   if (fetch !== undefined && typeof fetch !== 'function') throw new TypeError('options.fetch must be a function');
-  const clientArgs = [isObject(opts) ? rest : opts, env, processEnv(), fetch];
+  checkSharedCache(sharedCache);
+  const clientArgs = [isObject(opts) ? rest : opts, env, processEnv(), fetch, sharedCache];
   // The wasm `Client`, the instance it lives in and what this file keeps of it. After the instance trapped
   // (runtime.js), the next call makes a new one from the same arguments in the new instance, with empty caches.
   let session;
@@ -310,6 +312,15 @@ function onlyToken(params) {
   } catch {
     return undefined;
   }
+}
+
+/** `sharedCache`: undefined or true (automatic: `caches.default` where it exists), false, or a `Cache`. */
+function checkSharedCache(cache) {
+  if (cache === undefined || typeof cache === 'boolean') return;
+  const usable = isObject(cache)
+    && typeof guarded(() => cache.match, 'options.sharedCache.match') === 'function'
+    && typeof guarded(() => cache.put, 'options.sharedCache.put') === 'function';
+  if (!usable) throw new TypeError('options.sharedCache must be true, false or a Cache (an object with match and put), such as caches.default');
 }
 
 /**

@@ -282,6 +282,12 @@ export interface ClerkEnv {
   [name: string]: unknown;
 }
 
+/** What `sharedCache` needs of a Cache API `Cache` (Workers' `caches.default`, or one from `caches.open`). */
+export interface SharedCache {
+  match(request: string): Promise<Response | undefined>;
+  put(request: string, response: Response): Promise<void>;
+}
+
 export interface ClerkOptions {
   /** Instance secret key (`sk_…`): list/revoke/verify, and the JWKS for JWT verification. */
   secretKey?: string | undefined;
@@ -297,6 +303,13 @@ export interface ClerkOptions {
   userAgent?: string | undefined;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof globalThis.fetch | undefined;
+  /**
+   * Where the instance JWKS is shared between isolates. Default (or `true`): Workers' `caches.default` where it
+   * exists, nowhere elsewhere; `false`: per isolate only; or a `Cache` (e.g. `await caches.open('clerk')`).
+   * Entries are keyed by the API URL, the API version and a SHA-256 of the secret key, and trusted only with a
+   * valid HMAC-SHA256 under a key derived from the secret key; a cache that fails is skipped (docs/compat.md).
+   */
+  sharedCache?: boolean | SharedCache | undefined;
   /** An env-like object, e.g. a Worker's `env`; read after the explicit options, before `process.env`. */
   env?: ClerkEnv | object | undefined;
   /** Timeout for each Backend API request in ms (default 30000; 0 = none). */

@@ -33,6 +33,7 @@
 
 mod convert;
 mod platform;
+mod shared_cache;
 mod webcrypto;
 
 // `wasm-pack test --headless --chrome` runs the unit tests in the browser, `--node` in Node (see build.rs).
@@ -94,6 +95,7 @@ struct Shared {
     config: ClientConfig,
     jwt: JwtOptions,
     fetch: Option<Function>,
+    shared_cache: Rc<shared_cache::SharedCacheChoice>,
 }
 
 /// Verifications waiting for JS to check their signature, by handle. More than this many unfinished ones
@@ -132,12 +134,14 @@ pub struct Client {
 #[wasm_bindgen]
 impl Client {
     /// Resolves the configuration (explicit options, then `env`, then `process.env`). Throws a tagged error.
+    /// `shared_cache` is the `sharedCache` option: `undefined` (automatic), `false`, or a `Cache`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         options: JsValue,
         env: JsValue,
         process_env: JsValue,
         fetch: Option<Function>,
+        shared_cache: JsValue,
     ) -> Result<Client, JsValue> {
         let resolve = || -> Result<(ClientConfig, JwtOptions), Error> {
             let options = js_to_json(&options, "options")?;
@@ -148,7 +152,12 @@ impl Client {
         };
         let (config, jwt) = resolve().map_err(|e| error_to_js(&e))?;
         Ok(Client {
-            shared: Rc::new(Shared { config, jwt, fetch }),
+            shared: Rc::new(Shared {
+                config,
+                jwt,
+                fetch,
+                shared_cache: Rc::new(shared_cache::SharedCacheChoice::from_option(&shared_cache)),
+            }),
             pending: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
             last_hit: RefCell::new(None),
@@ -415,6 +424,8 @@ impl Client {
             let platform = WebPlatform {
                 fetch: shared.fetch.clone(),
                 signal,
+                shared_choice: shared.shared_cache.clone(),
+                shared_cache: shared_cache::CallCache::default(),
             };
             run(platform, shared, params)
                 .await

@@ -9,6 +9,8 @@ use clerk_m2m_core::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Timer,
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::shared_cache::{CallCache, SharedCacheChoice};
 use web_sys::{AbortController, AbortSignal, RequestInit};
 
 // The globals as free functions, as gloo-net binds `fetch`: they exist in Workers, Node, Deno, Bun and
@@ -26,10 +28,26 @@ extern "C" {
 /// Response headers the core reads; fetching only these keeps the boundary crossings per call constant.
 const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "cf-ray"];
 
-/// The ports for one call: the client's `fetch` (or the global one) and the call's `AbortSignal`.
+/// The ports for one call: the client's `fetch` (or the global one), the call's `AbortSignal`, and the client's
+/// shared cache (src/shared_cache.rs).
 pub struct WebPlatform {
     pub fetch: Option<Function>,
     pub signal: Option<AbortSignal>,
+    pub shared_choice: Rc<SharedCacheChoice>,
+    pub shared_cache: CallCache,
+}
+
+impl WebPlatform {
+    /// Ports without a shared cache (tests).
+    #[cfg(test)]
+    pub fn plain(signal: Option<AbortSignal>) -> Self {
+        Self {
+            fetch: None,
+            signal,
+            shared_choice: Rc::new(SharedCacheChoice::Off),
+            shared_cache: CallCache::default(),
+        }
+    }
 }
 
 impl Clock for WebPlatform {
@@ -180,6 +198,11 @@ impl WebPlatform {
     }
 }
 
+/// `target.name()`, for a method that must exist (a missing one is an error, never an unwinding).
+pub fn call_method(target: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    method(target, name, name)?.call0(target)
+}
+
 /// `target[name]` if it is a function, else the error `missing`.
 fn method(target: &JsValue, name: &str, missing: &str) -> Result<Function, JsValue> {
     let value = if target.is_object() || target.is_function() {
@@ -194,11 +217,13 @@ fn method(target: &JsValue, name: &str, missing: &str) -> Result<Function, JsVal
 /// own. Every await of the request races it, so a `fetch` (or a body read) that ignores its `AbortSignal`, or
 /// never settles, still ends then. It resolves, never rejects: one that nothing raced (a `fetch` that threw at
 /// once) is no unhandled rejection.
-struct Deadline {
+pub(crate) struct Deadline {
     promise: Promise,
     /// What `promise` resolves with; no other value is this object.
     token: JsValue,
     resolve: Option<Function>,
+    /// The timer of [`Deadline::with_timeout`], cleared on drop.
+    timer: Option<(JsValue, Closure<dyn FnMut()>)>,
 }
 
 impl Deadline {
@@ -209,7 +234,18 @@ impl Deadline {
             promise,
             token: Object::new().into(),
             resolve,
+            timer: None,
         }
+    }
+
+    /// A deadline that passes after `ms`.
+    pub(crate) fn with_timeout(ms: u32) -> Self {
+        let mut deadline = Self::new();
+        let end = deadline.ender();
+        let on_timeout = Closure::<dyn FnMut()>::new(end);
+        let id = set_timeout(on_timeout.as_ref().unchecked_ref(), f64::from(ms));
+        deadline.timer = Some((id, on_timeout));
+        deadline
     }
 
     /// What ends the deadline, for a timer or a listener.
@@ -225,12 +261,20 @@ impl Deadline {
     /// `value` settled as `await` settles it (a promise of any realm, a thenable, or a value; a `then` that
     /// throws is a rejection, never an unwinding: `Promise.race` adopts it), or an error once the deadline
     /// has passed.
-    async fn race(&self, value: &JsValue) -> Result<JsValue, JsValue> {
+    pub(crate) async fn race(&self, value: &JsValue) -> Result<JsValue, JsValue> {
         let settled = JsFuture::from(Promise::race(&Array::of2(value, &self.promise))).await?;
         if settled == self.token {
             Err(JsValue::from_str("the request was given up"))
         } else {
             Ok(settled)
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some((id, _)) = &self.timer {
+            clear_timeout(id);
         }
     }
 }
@@ -307,10 +351,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_response_is_read_whole_with_its_headers() {
         let Some(_) = BAPI else { return };
-        let p = WebPlatform {
-            fetch: None,
-            signal: None,
-        };
+        let p = WebPlatform::plain(None);
         let r = p
             .send(request(Method::Get, "/v1/jwks", None, Some(5000)))
             .await;
@@ -323,10 +364,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_hang_ends_in_a_timeout_and_a_refused_connection_in_a_network_error() {
         let Some(_) = BAPI else { return };
-        let p = WebPlatform {
-            fetch: None,
-            signal: None,
-        };
+        let p = WebPlatform::plain(None);
         let fault = r#"{"route":"jwks","count":1,"fault":{"kind":"hang"}}"#;
         let set = p
             .send(request(Method::Post, "/__admin/faults", Some(fault), None))
@@ -349,10 +387,7 @@ mod tests {
         let controller = AbortController::new().ok();
         let Some(controller) = controller else { return };
         controller.abort();
-        let p = WebPlatform {
-            fetch: None,
-            signal: Some(controller.signal()),
-        };
+        let p = WebPlatform::plain(Some(controller.signal()));
         let r = p.send(request(Method::Get, "/v1/jwks", None, None)).await;
         assert_eq!(r.err(), Some(TransportError::Aborted));
     }

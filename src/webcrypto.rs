@@ -154,10 +154,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn wycheproof_rsa_pkcs1_webcrypto_agrees_with_rust() {
         use clerk_m2m_core::ports::Timer;
-        let web = WebPlatform {
-            fetch: None,
-            signal: None,
-        };
+        let web = WebPlatform::plain(None);
         let vectors = wycheproof_vectors::rsa_pkcs1_vectors();
         assert!(vectors.len() > 3000, "the vector sets are all there");
         let mut disagreements = Vec::new();

@@ -44,6 +44,7 @@ fn client(options: &JsValue) -> Client {
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
         None,
+        JsValue::UNDEFINED,
     ) {
         Ok(client) => client,
         Err(e) => panic!("Client::new failed: {}", text(&e, "message")),
@@ -125,7 +126,13 @@ fn a_client_is_built_from_options_and_a_bad_one_is_a_typed_error_without_the_key
         ),
     ];
     for (options, kind, names) in cases {
-        let error = match Client::new(js(options), JsValue::UNDEFINED, JsValue::UNDEFINED, None) {
+        let error = match Client::new(
+            js(options),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+            None,
+            JsValue::UNDEFINED,
+        ) {
             Ok(_) => panic!("{options} was accepted"),
             Err(e) => e,
         };

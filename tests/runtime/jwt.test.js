@@ -30,7 +30,8 @@ export async function register(test, lib, ctx) {
   const receiver = await bapi.machine(`${ctx.lane}-jwt-receiver`);
   const sender = await bapi.machine(`${ctx.lane}-jwt-sender`, [receiver.id]);
   const senderClient = createClerkClient({ apiUrl, machineSecretKey: sender.secretKey });
-  const verifier = createClerkClient({ apiUrl, secretKey: bapi.secretKey });
+  // The per-isolate JWKS cache is what this suite checks; tests/runtime/shared-cache.test.js checks the shared one.
+  const verifier = createClerkClient({ apiUrl, secretKey: bapi.secretKey, sharedCache: false });
   const rs256 = await signer('SHA-256');
   const rs384 = await signer('SHA-384');
   const localVerifier = createClerkClient({ jwtKey: JSON.stringify(rs256.jwk), apiUrl: 'http://127.0.0.1:9' });

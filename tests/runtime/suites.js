@@ -6,5 +6,6 @@ import * as authenticate from './authenticate.test.js';
 import * as clerkM2mApi from './clerk-m2m-api.test.js';
 import * as machines from './machines.test.js';
 import * as clerkMachinesApi from './clerk-machines-api.test.js';
+import * as sharedCache from './shared-cache.test.js';
 
-export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi];
+export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi, sharedCache];

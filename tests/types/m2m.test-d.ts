@@ -15,6 +15,13 @@ const clerkClient = createClerkClient({ secretKey: 'sk_test_x', machineSecretKey
 expectType<ClerkClient>()(clerkClient);
 createClerkClient();
 createClerkClient({ env: { CLERK_SECRET_KEY: 'sk' }, fetch: globalThis.fetch, timeoutMs: 1000 });
+// sharedCache: automatic, off, or a Cache-like object; not a string.
+createClerkClient({ secretKey: 'sk', sharedCache: false });
+createClerkClient({ secretKey: 'sk', sharedCache: true });
+declare const someCache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void> };
+createClerkClient({ secretKey: 'sk', sharedCache: someCache });
+// @ts-expect-error not a cache
+createClerkClient({ secretKey: 'sk', sharedCache: 'default' });
 // @ts-expect-error unknown option names are caught
 createClerkClient({ secretkey: 'sk' });
 // @ts-expect-error fetch must be a function
