@@ -284,7 +284,9 @@ fn opaque_failure(e: Error) -> Result<VerificationError, Error> {
 /// `authenticateRequest` for machine tokens. `options` carries `acceptsToken`, per-call keys and the JWT
 /// options (`audience`, `clockSkewInMs`, `skipJwksCache`). Signed-out outcomes are states, not errors; only
 /// a bad argument or the missing-key precondition is an [`Error`].
-pub async fn authenticate_request<P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache>(
+pub async fn authenticate_request<
+    P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache,
+>(
     p: &P,
     config: &ClientConfig,
     jwt: &JwtOptions,

@@ -20,7 +20,9 @@ use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::jwks::{resolve_key, resolve_key_now, JwkKey};
 use crate::machine::{decode_jwt, DecodedJwt};
-use crate::ports::{Clock, HttpClient, RsaAlgorithm, RsaPublicKey, SharedCache, SignatureVerifier, Timer};
+use crate::ports::{
+    Clock, HttpClient, RsaAlgorithm, RsaPublicKey, SharedCache, SignatureVerifier, Timer,
+};
 use crate::token::M2mToken;
 
 /// How far a verification got without I/O.
