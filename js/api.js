@@ -108,7 +108,9 @@ export function createClerkClient(options = {}) {
     } catch (e) {
       throw fail(e, s, signal);
     }
-    return requestState(state === undefined ? await call('authenticateRequest', options, authorization) : state);
+    if (state !== undefined) return requestState(state);
+    // The Backend API may be needed: the client IP, for the machineTokenRateLimiter.
+    return requestState(await call('authenticateRequest', options, authorization, headerOf(request, 'cf-connecting-ip'), headerOf(request, 'x-forwarded-for')));
   };
   const client = { m2m, m2mTokens, authenticateRequest, machines: createMachinesApi((operation, params) => call('machines', params, operation), { pagePromise, listAll }) };
   // Tests only (tests/node/trap-recovery.test.mjs), not part of the API or its types: a trap in a synchronous
@@ -328,12 +330,17 @@ function checkSharedCache(cache) {
  * Each read once; a getter or Proxy trap that throws, or a value that is not a string, is a TypeError.
  */
 function authorizationOf(request) {
+  return headerOf(request, 'authorization');
+}
+
+/** The header `name` of `request`, undefined when absent; each read guarded as for `authorizationOf`. */
+function headerOf(request, name) {
   const headers = isObject(request) ? guarded(() => request.headers, 'request.headers') : undefined;
   const get = isObject(headers) ? guarded(() => headers.get, 'request.headers.get') : undefined;
   if (typeof get !== 'function') throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
-  const value = guarded(() => get.call(headers, 'authorization'), "request.headers.get('authorization')");
+  const value = guarded(() => get.call(headers, name), `request.headers.get('${name}')`);
   if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'string') throw new TypeError("request.headers.get('authorization') must return a string or null");
+  if (typeof value !== 'string') throw new TypeError(`request.headers.get('${name}') must return a string or null`);
   return value;
 }
 

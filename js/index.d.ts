@@ -339,6 +339,14 @@ export interface ClerkOptions {
    */
   opaqueTokenCacheTtlMs?: number | undefined;
   /**
+   * Off by default. When on, `authenticateRequest` limits, per client IP (`CF-Connecting-IP`, else the first
+   * `X-Forwarded-For` entry; requests with neither share one bucket), the verifications that must reach the Backend
+   * API (opaque tokens no cached answer covers): a token bucket of `burst` (20) refilled at `refillPerSecond` (10),
+   * for at most `maxBuckets` (10000) IPs, oldest out. Over the limit: a signed-out state with reason
+   * `machine-token-rate-limited` and no Backend API call. Local JWT verifications are never limited.
+   */
+  machineTokenRateLimiter?: boolean | { burst?: number | undefined; refillPerSecond?: number | undefined; maxBuckets?: number | undefined } | undefined;
+  /**
    * Options a `@clerk/backend` client carries that do not apply to M2M tokens: accepted, so an existing
    * `createClerkClient({...})` compiles and runs unchanged, and ignored (docs/compat.md).
    */

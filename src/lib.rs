@@ -199,16 +199,28 @@ impl Client {
         })
     }
 
-    /// `authenticateRequest(request, options)`, given the request's `Authorization` header value.
+    /// `authenticateRequest(request, options)`, given the request's `Authorization`, `CF-Connecting-IP` and
+    /// `X-Forwarded-For` header values (the last two for the `machineTokenRateLimiter`).
     #[wasm_bindgen(js_name = authenticateRequest)]
-    pub fn authenticate_request(&self, authorization: Option<String>, options: JsValue) -> Promise {
+    pub fn authenticate_request(
+        &self,
+        authorization: Option<String>,
+        cf_connecting_ip: Option<String>,
+        x_forwarded_for: Option<String>,
+        options: JsValue,
+    ) -> Promise {
         self.call(options, move |p, shared, options| {
             Box::pin(async move {
-                clerk_m2m_core::authenticate::authenticate_request(
+                let client_ip = clerk_m2m_core::rate_limit::client_ip(
+                    cf_connecting_ip.as_deref(),
+                    x_forwarded_for.as_deref(),
+                );
+                clerk_m2m_core::authenticate::authenticate_request_from(
                     &p,
                     &shared.config,
                     &shared.jwt,
                     authorization.as_deref(),
+                    Some(client_ip),
                     &options,
                 )
                 .await

@@ -7,5 +7,6 @@ import * as clerkM2mApi from './clerk-m2m-api.test.js';
 import * as machines from './machines.test.js';
 import * as clerkMachinesApi from './clerk-machines-api.test.js';
 import * as sharedCache from './shared-cache.test.js';
+import * as rateLimit from './rate-limit.test.js';
 
-export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi, sharedCache];
+export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi, sharedCache, rateLimit];

@@ -20,6 +20,10 @@ createClerkClient({ secretKey: 'sk', sharedCache: false });
 createClerkClient({ secretKey: 'sk', sharedCache: true });
 declare const someCache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void> };
 createClerkClient({ secretKey: 'sk', sharedCache: someCache });
+createClerkClient({ secretKey: 'sk', machineTokenRateLimiter: true });
+createClerkClient({ secretKey: 'sk', machineTokenRateLimiter: { burst: 20, refillPerSecond: 10, maxBuckets: 10000 } });
+// @ts-expect-error the limiter's settings are numbers
+createClerkClient({ secretKey: 'sk', machineTokenRateLimiter: { burst: '20' } });
 // @ts-expect-error not a cache
 createClerkClient({ secretKey: 'sk', sharedCache: 'default' });
 // @ts-expect-error unknown option names are caught

@@ -293,14 +293,68 @@ pub async fn authenticate_request<
     authorization: Option<&str>,
     options: &Value,
 ) -> Result<RequestState, Error> {
+    authenticate_request_from(p, config, jwt, authorization, None, options).await
+}
+
+/// [`authenticate_request`] for a request from `client_ip` (see [`crate::rate_limit::client_ip`]), which the
+/// `machineTokenRateLimiter` of `jwt` limits when it is on.
+pub async fn authenticate_request_from<
+    P: HttpClient + Clock + Timer + SignatureVerifier + SharedCache,
+>(
+    p: &P,
+    config: &ClientConfig,
+    jwt: &JwtOptions,
+    authorization: Option<&str>,
+    client_ip: Option<&str>,
+    options: &Value,
+) -> Result<RequestState, Error> {
     match check_request(config, authorization, options)? {
         Checked::Done(state) => Ok(state),
         Checked::Verify {
             config,
             params,
             token,
-        } => state_of(token, crate::verify::verify(p, &config, jwt, &params).await),
+        } => {
+            if let Some(limited) = over_limit(&config, jwt, token, client_ip, p.now_ms()) {
+                return Ok(limited);
+            }
+            state_of(token, crate::verify::verify(p, &config, jwt, &params).await)
+        }
     }
+}
+
+/// The signed-out state of a request over the `machineTokenRateLimiter`: only an opaque token whose answer is
+/// neither cached nor in flight (a Backend API request) takes from its IP's bucket.
+fn over_limit(
+    config: &ClientConfig,
+    jwt: &JwtOptions,
+    token: &str,
+    client_ip: Option<&str>,
+    now: u64,
+) -> Option<RequestState> {
+    let limiter = jwt.rate_limiter.as_ref()?;
+    if is_jwt_format(token) {
+        return None;
+    }
+    let key = crate::verify::opaque_key(config, token, None);
+    if !jwt.opaque.needs_request(&key, now) {
+        return None;
+    }
+    let wait_ms = limiter.take(client_ip.unwrap_or_default(), now).err()?;
+    let settings = limiter.settings();
+    let message = [
+        "Too many M2M token verifications that need the Clerk Backend API from this client IP (machineTokenRateLimiter: burst ",
+        itoa::Buffer::new().format(settings.burst),
+        "); retry in ",
+        itoa::Buffer::new().format(wait_ms),
+        " ms.",
+    ]
+    .concat();
+    Some(RequestState::signed_out(
+        Some("m2m_token"),
+        crate::rate_limit::REASON,
+        message,
+    ))
 }
 
 /// How far `authenticateRequest` got without I/O.

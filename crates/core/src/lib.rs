@@ -47,6 +47,7 @@ pub mod machines;
 pub mod opaque_cache;
 pub mod params;
 pub mod ports;
+pub mod rate_limit;
 pub mod retry;
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;

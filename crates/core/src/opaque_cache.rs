@@ -189,6 +189,12 @@ impl OpaqueCache {
         }
     }
 
+    /// Whether an answer for `key` needs a Backend API request at `now`: none is cached and none is in flight.
+    pub fn needs_request(&self, key: &CacheKey, now: u64) -> bool {
+        let mut inner = self.inner.borrow_mut();
+        inner.cached(key, now).is_none() && !inner.flights.contains_key(key)
+    }
+
     /// How many answers are cached (expired ones not yet dropped included).
     pub fn len(&self) -> usize {
         self.inner.borrow().entries.len()

@@ -123,6 +123,16 @@ pub async fn verify_shared<P: HttpClient + Clock + Timer + SignatureVerifier + S
     }
 }
 
+/// The opaque cache's key of `token` as this client would verify it: the token and the key it would send.
+pub(crate) fn opaque_key(
+    config: &ClientConfig,
+    token: &str,
+    machine_secret_key: Option<&Secret>,
+) -> crate::opaque_cache::CacheKey {
+    let bearer = config.m2m_bearer(machine_secret_key);
+    cache_key(token, bearer.map(Secret::expose))
+}
+
 /// The Backend API path through the client's opaque-token single flight and caches
 /// ([`crate::opaque_cache`]): keyed by the token and the key that would be sent.
 async fn verify_opaque_shared<P: HttpClient + Clock + Timer>(
@@ -132,8 +142,11 @@ async fn verify_opaque_shared<P: HttpClient + Clock + Timer>(
     params: &Value,
 ) -> Result<M2mToken, Error> {
     let parsed = VerifyParams::parse(params)?;
-    let bearer = config.m2m_bearer(parsed.machine_secret_key.as_ref());
-    let key = cache_key(parsed.token.expose(), bearer.map(Secret::expose));
+    let key = opaque_key(
+        config,
+        parsed.token.expose(),
+        parsed.machine_secret_key.as_ref(),
+    );
     let bound = effective_timeout(parsed.timeout_ms, config);
     jwt_options
         .opaque

@@ -47,6 +47,9 @@ pub struct JwtOptions {
     pub verified_tokens: VerifiedTokenCache,
     /// Opaque-token single flight and caches (`opaqueNegativeCacheTtlMs`, `opaqueTokenCacheTtlMs`).
     pub opaque: OpaqueCache,
+    /// `machineTokenRateLimiter` (off by default): `authenticateRequest`'s limit per client IP on verifications
+    /// that must reach the Backend API.
+    pub rate_limiter: Option<crate::rate_limit::RateLimiter>,
 }
 
 impl Default for JwtOptions {
@@ -60,6 +63,7 @@ impl Default for JwtOptions {
             audience: Vec::new(),
             verified_tokens: VerifiedTokenCache::new(DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
             opaque: OpaqueCache::default(),
+            rate_limiter: None,
         }
     }
 }
@@ -186,6 +190,8 @@ impl JwtOptions {
         }
         out.clock_skew_in_ms = clock_skew(map)?;
         out.audience = audience(map)?.unwrap_or_default();
+        out.rate_limiter =
+            crate::rate_limit::RateLimiter::from_option(map.get("machineTokenRateLimiter"))?;
         Ok(out)
     }
 }
