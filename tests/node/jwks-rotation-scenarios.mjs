@@ -27,6 +27,9 @@ function outcome(value) {
  * Runs scenario `name`. `env`: `{ createClerkClient, bapiUrl, secretKey, machineSecretKey, apiUrl }` — the Backend
  * API's canonical URL (admin routes, minting), its instance key, a machine key to mint with, and the apiUrl spelling
  * the scenario's verifying clients use. Resolves to `{ name, apiUrl, kids, steps: [{ label, ok, …, jwks }] }`.
+ * The verifying clients keep their key set per isolate (`sharedCache: false`): in workerd the scenarios share one
+ * `caches.default`, and these scenarios are about one isolate's cache (tests/runtime/shared-cache.test.js covers the
+ * shared one).
  */
 export async function runScenario(name, env) {
   const { createClerkClient, bapiUrl, secretKey, machineSecretKey, apiUrl } = env;
@@ -77,7 +80,7 @@ export async function runScenario(name, env) {
     // (a)(i) A → {B, A} → {B}; after the removal `skipJwksCache: true` refreshes at once and A's token, verified
     // earlier (so in the verified-token cache), fails with E4.
     case 'rotation-skip': {
-      const client = createClerkClient({ apiUrl, secretKey });
+      const client = createClerkClient({ apiUrl, secretKey, sharedCache: false });
       await step('A: first verification fetches the JWKS', () => client.m2m.verify({ token: tA }));
       await step('A: again, from the caches', () => client.m2m.verify({ token: tA }));
       await rotate('B');
@@ -101,7 +104,7 @@ export async function runScenario(name, env) {
     // the TTL has run out (the TTL runs on the runtime's Date.now, not the Backend API's clock).
     case 'rotation-ttl': {
       const ttl = env.ttlMs;
-      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl });
+      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl, sharedCache: false });
       await step('A: first verification fetches the JWKS', () => client.m2m.verify({ token: tA }));
       await rotate('B');
       const tB = await mint();
@@ -124,7 +127,7 @@ export async function runScenario(name, env) {
     // (`env.recovery: 'ttl'`) or at once with skipJwksCache (`'skip'`).
     case 'empty-jwks': {
       const ttl = env.ttlMs;
-      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl });
+      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl, sharedCache: false });
       await step('A: first verification fetches the JWKS', () => client.m2m.verify({ token: tA }));
       await step('A: again, from the caches', () => client.m2m.verify({ token: tA }));
       await admin('POST', '/faults', { route: 'jwks', fault: { kind: 'json', status: 200, body: env.body } });
@@ -150,7 +153,7 @@ export async function runScenario(name, env) {
     // cooldown after the failure nothing is retried, and B's unknown kid fails without a request.
     case 'outage': {
       const ttl = env.ttlMs;
-      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl });
+      const client = createClerkClient({ apiUrl, secretKey, jwksCacheTtlMs: ttl, sharedCache: false });
       await step('A: first verification fetches the JWKS', () => client.m2m.verify({ token: tA }));
       const fetchedAt = Date.now();
       await rotate('B', true);
