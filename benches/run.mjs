@@ -2,6 +2,7 @@
 // The benchmark: this package against @clerk/backend, jose and the WebCrypto floor, interleaved in one run, on
 // RS256 M2M JWTs minted by the local Backend API. Writes docs/benchmarks.md (keeping the hand-written analysis
 // below its marker). Usage: node benches/run.mjs [--smoke] [--out FILE] [--lanes 1,2,...]
+//   lanes: 1-7 as numbered in docs/benchmarks.md, 8 edge scale (issue 18), 9 profile (the Breakdown's native/twiggy/CPU part)
 //   --smoke  tiny N, one round, every lane, no profiling builds; writes to a temporary file unless --out is given
 // scripts/bench is the usual entry: it builds pkg/ if missing and passes its local Backend API in BENCH_BAPI.
 import { spawn, execFileSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { miniflare, workerDef, timedFetch } from './lib/workerd.mjs';
 import { summary, median, rotate } from './lib/stats.mjs';
 import { renderReport, writeReport } from './lib/report.mjs';
 import { withUnknownKid } from './contenders.js';
+import { edgeScaleLane, renderEdgeScale, withEdgeSection, EDGE_PARAMS } from './lib/edge-scale.mjs';
 
 const benches = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benches, '..');
@@ -31,9 +33,9 @@ process.env.WRANGLER_SEND_METRICS = 'false';
 
 const P = smoke
   ? { tokens: 16, node: { n: 20, rounds: 1, concurrentN: 64, inflight: 64, repeatedN: 20 }, workerd: { n: 20, repeatedN: 20, rounds: 1 },
-      cold: { rounds: 1, copies: 2 }, jwks: { concurrent: 10, flood: 5 }, api: { rounds: 1, calls: 2 }, profile: false }
+      cold: { rounds: 1, copies: 2 }, jwks: { concurrent: 10, flood: 5 }, api: { rounds: 1, calls: 2 }, edge: EDGE_PARAMS.smoke, profile: false }
   : { tokens: 256, node: { n: 1000, rounds: 7, concurrentN: 3000, inflight: 64, repeatedN: 3000 }, workerd: { n: 2000, repeatedN: 4000, rounds: 9 },
-      cold: { rounds: 11, copies: 16 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, profile: true };
+      cold: { rounds: 11, copies: 16 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, edge: EDGE_PARAMS.full, profile: true };
 
 const log = (...a) => console.error(`[bench +${((performance.now()) / 1000).toFixed(1)}s]`, ...a);
 
@@ -265,6 +267,9 @@ lanes.jwks = async (S) => {
 // 7: list / createToken round trips against the local Backend API.
 lanes.api = async (S) => nodeScript('api.mjs', { ctx: { ...S.ctx, machines: S.bapi.machines }, params: P.api });
 
+// 8: edge scale (issue 18): K new isolates of one Worker sharing a colo's cache; benches/lib/edge-scale.mjs.
+lanes.edge = async (S) => edgeScaleLane({ ...S, root, scratch, log }, P.edge);
+
 // Profile (full runs only): native timing of the core with the RSA check stubbed, and twiggy on a named build.
 lanes.profile = async (S) => {
   if (!P.profile) return { skipped: 'smoke run' };
@@ -421,7 +426,7 @@ async function main() {
     const S = { bapi, ctx, tokens, bundles };
     const tokenInfo = { bytes: tokens[0].length, count: tokens.length };
     log(`${tokens.length} tokens of ~${tokenInfo.bytes} bytes; bundles ready`);
-    const plan = [['node', 1], ['workerd', 2], ['cold', 4], ['size', 5], ['jwks', 6], ['api', 7], ['profile', 8]];
+    const plan = [['node', 1], ['workerd', 2], ['cold', 4], ['size', 5], ['jwks', 6], ['api', 7], ['edge', 8], ['profile', 9]];
     for (const [name, number] of plan) {
       if (onlyLanes && !onlyLanes.includes(number) && !(number === 1 && onlyLanes.includes(3)) && !(number === 2 && onlyLanes.includes(3))) continue;
       const t0 = performance.now();
@@ -433,7 +438,8 @@ async function main() {
       }
       log(`lane ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    const report = renderReport({ env, P, smoke, tokenInfo, results, errors, elapsedS: (performance.now() - started) / 1000 });
+    const report = withEdgeSection(renderReport({ env, P, smoke, tokenInfo, results, errors, elapsedS: (performance.now() - started) / 1000 }),
+      renderEdgeScale(results.edge, errors.edge));
     writeReport(out, report);
     // The raw numbers of the last run, for digging further (not committed).
     writeFileSync(join(scratch, 'results.json'), JSON.stringify({ env, P, tokenInfo, results, errors }, null, 1));
