@@ -18,8 +18,8 @@
 //! 5. `http`, `params`: request building, the four calls' params.
 //! 6. `wire`: the Backend API wire format.
 //! 7. `m2m`: the Backend API calls.
-//! 8. `machines`, `opaque_cache`: the calls of `clerkClient.machines` (they send and retry as `m2m` does),
-//!    the opaque-token single flight and caches.
+//! 8. `machines`, `opaque_cache`, `rate_limit`: the calls of `clerkClient.machines` (they send and retry as `m2m` does),
+//!    the opaque-token single flight and caches, the `machineTokenRateLimiter` buckets.
 //! 9. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
 //!    checks, the verified-token cache and the JWT options.
 //! 10. `jwks`: key resolution (`jwtKey`, the JWKS cache).
