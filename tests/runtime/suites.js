@@ -8,5 +8,6 @@ import * as machines from './machines.test.js';
 import * as clerkMachinesApi from './clerk-machines-api.test.js';
 import * as sharedCache from './shared-cache.test.js';
 import * as rateLimit from './rate-limit.test.js';
+import * as opaqueCache from './opaque-cache.test.js';
 
-export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi, sharedCache, rateLimit];
+export const suites = [smoke, m2m, jwt, authenticate, clerkM2mApi, machines, clerkMachinesApi, sharedCache, rateLimit, opaqueCache];
