@@ -69,6 +69,8 @@ impl fmt::Debug for ScopeKey {
 #[derive(Clone)]
 struct Fetched {
     keys: Rc<KeySet>,
+    /// When it was fetched from the network (by another isolate, for a set from the shared cache).
+    fetched_at: u64,
     /// Read from the shared cache (another isolate's fetch), not from the network.
     from_shared: bool,
 }
@@ -350,24 +352,26 @@ async fn lead<P: HttpClient + Clock + Timer + SharedCache>(
         (Some(slot), false) => read_shared(p, slot, ctx.opts).await,
         _ => None,
     };
-    let (result, fetched_at, body) = match from_shared {
-        Some((fetched_at, keys)) => (Ok((keys, true)), fetched_at, None),
-        None => match fetch_jwks(p, ctx).await {
-            Ok((keys, body)) => (Ok((keys, false)), p.now_ms(), Some(body)),
-            Err(e) => (Err(e), 0, None),
-        },
+    // The JWKS text of a network fetch, for the shared cache.
+    let mut body = None;
+    let result = match from_shared {
+        Some(fetched) => Ok(fetched),
+        None => fetch_jwks(p, ctx).await.map(|(keys, text)| {
+            body = Some(text);
+            Fetched {
+                keys: Rc::new(keys),
+                fetched_at: p.now_ms(),
+                from_shared: false,
+            }
+        }),
     };
-    let result = result.map(|(keys, from_shared)| Fetched {
-        keys: Rc::new(keys),
-        from_shared,
-    });
     let now = p.now_ms();
     {
         let mut st = scope.state.borrow_mut();
         match &result {
             Ok(fetched) => {
                 st.keys = Some(fetched.keys.clone());
-                st.fetched_at = fetched_at;
+                st.fetched_at = fetched.fetched_at;
                 st.failed_at = None;
             }
             Err(Error::Aborted) => {}
@@ -383,23 +387,41 @@ async fn lead<P: HttpClient + Clock + Timer + SharedCache>(
         Err(Error::Aborted) => Settled::Abandoned,
         other => Settled::Done(other.clone()),
     });
-    if let (Some(slot), Some(body)) = (&ctx.shared, body) {
-        shared::write(p, slot, fetched_at, &body, ctx.opts.jwks_cache_ttl_ms).await;
+    if let (Some(slot), Some(body), Ok(fetched)) = (&ctx.shared, body, &result) {
+        shared::write(
+            p,
+            slot,
+            fetched.fetched_at,
+            &body,
+            ctx.opts.jwks_cache_ttl_ms,
+        )
+        .await;
     }
     result
 }
 
-/// The key set in the shared cache, with its fetch time, when it is there, authentic, fresh and parses.
+/// The key set in the shared cache when it is there, authentic, fresh and a JSON object.
 async fn read_shared<P: SharedCache + Clock>(
     p: &P,
     slot: &SharedSlot,
     opts: &JwtOptions,
-) -> Option<(u64, KeySet)> {
-    let (fetched_at, text) = shared::read(p, slot, p.now_ms(), opts.jwks_cache_ttl_ms).await?;
-    match serde_json::from_str::<Value>(&text).ok()? {
-        Value::Object(map) => Some((fetched_at, parse_jwks(&map).unwrap_or_default())),
+) -> Option<Fetched> {
+    let text = p.shared_get(&slot.key).await?;
+    let entry = slot.open(&text, p.now_ms(), opts.jwks_cache_ttl_ms)?;
+    let keys = key_set(entry.jwks).ok()??;
+    Some(Fetched {
+        keys: Rc::new(keys),
+        fetched_at: entry.fetched_at,
+        from_shared: true,
+    })
+}
+
+/// The key set of a JWKS text: `Ok(None)` when it is JSON but not an object.
+fn key_set(text: &str) -> Result<Option<KeySet>, serde_json::Error> {
+    Ok(match serde_json::from_str::<Value>(text)? {
+        Value::Object(map) => Some(parse_jwks(&map).unwrap_or_default()),
         _ => None,
-    }
+    })
 }
 
 /// One JWKS request with bounded retries: the key set and the JSON text it was parsed from.
@@ -460,14 +482,10 @@ fn classify(
             Some(Outcome::Network),
         ),
         Ok(response) if (200..300).contains(&response.status) => {
-            match serde_json::from_str::<Value>(&response.body) {
+            match key_set(&response.body) {
                 // A JSON answer is the key set, even one without keys: a kid it no longer lists is gone at
                 // once. Only transport failures (and bodies that are not JSON) may fall back to stale keys.
-                Ok(Value::Object(map)) => (
-                    Ok((parse_jwks(&map).unwrap_or_default(), response.body)),
-                    None,
-                ),
-                Ok(_) => (Ok((KeySet::default(), response.body)), None),
+                Ok(keys) => (Ok((keys.unwrap_or_default(), response.body)), None),
                 Err(e) => (
                     Err(errors::jwks_unavailable(
                         "jwks-invalid-response",

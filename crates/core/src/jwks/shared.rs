@@ -114,18 +114,6 @@ fn mac(key: &[u8]) -> HmacSha256 {
     <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
 }
 
-/// Reads the slot's entry: the key set when one is there, authentic and fresh.
-pub(crate) async fn read<P: SharedCache>(
-    p: &P,
-    slot: &SharedSlot,
-    now: u64,
-    ttl_ms: u64,
-) -> Option<(u64, String)> {
-    let text = p.shared_get(&slot.key).await?;
-    let entry = slot.open(&text, now, ttl_ms)?;
-    Some((entry.fetched_at, entry.jwks.to_owned()))
-}
-
 /// Writes a key set fetched at `fetched_at` for what is left of its TTL (nothing when that is under a second).
 pub(crate) async fn write<P: SharedCache>(
     p: &P,
