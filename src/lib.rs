@@ -436,8 +436,7 @@ impl Client {
             let platform = WebPlatform {
                 fetch: shared.fetch.clone(),
                 signal,
-                shared_choice: shared.shared_cache.clone(),
-                shared_cache: shared_cache::CallCache::default(),
+                shared_cache: shared_cache::CallCache::new(shared.shared_cache.clone()),
             };
             run(platform, shared, params)
                 .await

@@ -9,9 +9,9 @@ use clerk_m2m_core::ports::{Clock, HttpClient, HttpRequest, HttpResponse, Timer,
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-use crate::shared_cache::{CallCache, SharedCacheChoice};
 use web_sys::{AbortController, AbortSignal, RequestInit};
+
+use crate::shared_cache::CallCache;
 
 // The globals as free functions, as gloo-net binds `fetch`: they exist in Workers, Node, Deno, Bun and
 // browsers alike, where `Window` and `WorkerGlobalScope` each exist in only some.
@@ -33,7 +33,6 @@ const RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "cf-ray"];
 pub struct WebPlatform {
     pub fetch: Option<Function>,
     pub signal: Option<AbortSignal>,
-    pub shared_choice: Rc<SharedCacheChoice>,
     pub shared_cache: CallCache,
 }
 
@@ -44,8 +43,7 @@ impl WebPlatform {
         Self {
             fetch: None,
             signal,
-            shared_choice: Rc::new(SharedCacheChoice::Off),
-            shared_cache: CallCache::default(),
+            shared_cache: CallCache::new(Rc::new(crate::shared_cache::SharedCacheChoice::Off)),
         }
     }
 }

@@ -3,13 +3,14 @@
 //! throws, rejects, hangs or is missing is a miss, and the network stays the source.
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use clerk_m2m_core::ports::SharedCache;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Cache, Response, ResponseInit};
 
-use crate::platform::{Deadline, WebPlatform};
+use crate::platform::{call_method, Deadline, WebPlatform};
 
 /// A cache operation is given up after this long (the isolate's own cache answers in well under a millisecond).
 const CACHE_TIMEOUT_MS: u32 = 1_000;
@@ -61,18 +62,22 @@ impl SharedCacheChoice {
     }
 }
 
-/// The shared cache of one call, looked up at its first use.
-#[derive(Default)]
+/// The shared cache of one call: the client's choice, looked up at its first use.
 pub struct CallCache {
+    choice: Rc<SharedCacheChoice>,
     resolved: OnceCell<Option<Cache>>,
 }
 
-impl WebPlatform {
-    fn cache(&self) -> Option<&Cache> {
-        self.shared_cache
-            .resolved
-            .get_or_init(|| self.shared_choice.resolve())
-            .as_ref()
+impl CallCache {
+    pub fn new(choice: Rc<SharedCacheChoice>) -> Self {
+        Self {
+            choice,
+            resolved: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&Cache> {
+        self.resolved.get_or_init(|| self.choice.resolve()).as_ref()
     }
 }
 
@@ -84,24 +89,25 @@ async fn bounded(value: &JsValue) -> Result<JsValue, JsValue> {
 
 impl SharedCache for WebPlatform {
     fn has_shared_cache(&self) -> bool {
-        self.cache().is_some()
+        self.shared_cache.get().is_some()
     }
 
     async fn shared_get(&self, key: &str) -> Option<String> {
-        let cache = self.cache()?;
+        let cache = self.shared_cache.get()?;
         let found = bounded(&cache.unchecked_ref::<CatchingCache>().match_key(key).ok()?)
             .await
             .ok()?;
         if !found.is_object() {
             return None;
         }
-        let response: Response = found.unchecked_into();
-        let text = crate::platform::call_method(&response, "text").ok()?;
+        let text = call_method(&found, "text").ok()?;
         bounded(&text).await.ok()?.as_string()
     }
 
     async fn shared_put(&self, key: &str, value: String, max_age_secs: u32) {
-        let Some(cache) = self.cache() else { return };
+        let Some(cache) = self.shared_cache.get() else {
+            return;
+        };
         let headers = Object::new();
         let max_age = ["public, max-age=", itoa::Buffer::new().format(max_age_secs)].concat();
         let _ = Reflect::set(&headers, &"cache-control".into(), &max_age.into());
