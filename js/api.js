@@ -97,7 +97,8 @@ export function createClerkClient(options = {}) {
   };
   /** Authenticates a `Request` by its `Authorization` header (reference §5); resolves to a request state. */
   const authenticateRequest = async (request, options) => {
-    const authorization = authorizationOf(request);
+    const header = headersOf(request);
+    const authorization = header('authorization');
     const signal = signalOf(options);
     const s = current();
     let state;
@@ -110,7 +111,7 @@ export function createClerkClient(options = {}) {
     }
     if (state !== undefined) return requestState(state);
     // The Backend API may be needed: the client IP, for the machineTokenRateLimiter.
-    return requestState(await call('authenticateRequest', options, authorization, headerOf(request, 'cf-connecting-ip'), headerOf(request, 'x-forwarded-for')));
+    return requestState(await call('authenticateRequest', options, authorization, header('cf-connecting-ip'), header('x-forwarded-for')));
   };
   const client = { m2m, m2mTokens, authenticateRequest, machines: createMachinesApi((operation, params) => call('machines', params, operation), { pagePromise, listAll }) };
   // Tests only (tests/node/trap-recovery.test.mjs), not part of the API or its types: a trap in a synchronous
@@ -326,22 +327,20 @@ function checkSharedCache(cache) {
 }
 
 /**
- * The `Authorization` header of `request` (a `Request`, or an object with `headers.get`), undefined when absent.
- * Each read once; a getter or Proxy trap that throws, or a value that is not a string, is a TypeError.
+ * A reader of the headers of `request` (a `Request`, or an object with `headers.get`): `request.headers` and its
+ * `get` are read once, here; each header read gives its value, or undefined when absent. A getter or Proxy trap that
+ * throws, or a value that is not a string, is a TypeError.
  */
-function authorizationOf(request) {
-  return headerOf(request, 'authorization');
-}
-
-/** The header `name` of `request`, undefined when absent; each read guarded as for `authorizationOf`. */
-function headerOf(request, name) {
+function headersOf(request) {
   const headers = isObject(request) ? guarded(() => request.headers, 'request.headers') : undefined;
   const get = isObject(headers) ? guarded(() => headers.get, 'request.headers.get') : undefined;
   if (typeof get !== 'function') throw new TypeError('authenticateRequest expects a Request (or an object with headers.get)');
-  const value = guarded(() => get.call(headers, name), `request.headers.get('${name}')`);
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'string') throw new TypeError(`request.headers.get('${name}') must return a string or null`);
-  return value;
+  return (name) => {
+    const value = guarded(() => get.call(headers, name), `request.headers.get('${name}')`);
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== 'string') throw new TypeError(`request.headers.get('${name}') must return a string or null`);
+    return value;
+  };
 }
 
 /**
