@@ -38,16 +38,34 @@ export async function floorVerifier(ctx, subtle = globalThis.crypto.subtle) {
 
 /**
  * All contenders a library module set provides. libs: { ours?, clerk?, jose? } (module namespaces).
- * Names: ours-jwtKey, ours-jwks, ours-cached, clerk-jwtKey, clerk-jwks, jose, floor.
+ * Every per-verify contender is in the configuration a user gets: default options unless the name says otherwise.
+ *   ours-jwtKey, ours-jwks            createClerkClient({ jwtKey }) / ({ secretKey, apiUrl }), default options
+ *                                     (verified-token cache on, default size)
+ *   ours-jwtKey-nocache, ours-jwks-nocache   the same with `verifiedTokenCacheSize: 0`
+ *   ours-cached                       another ours-jwtKey instance (the repeated-token lane's own client)
+ *   ours-nocrypto, ours-nocrypto-nocache     ours-jwtKey / ours-jwtKey-nocache instances of their own, run by the
+ *                                     lanes with crypto.subtle.verify stubbed (breakdown only)
+ *   ours-probe                        an ours-jwtKey instance for the cache probe (a miss pass, then a hit pass)
+ *   clerk-jwtKey, clerk-jwks          @clerk/backend's createClerkClient, default options
+ *   jose-spki                         importSPKI(pem) once, then jwtVerify(token, key): jose at its fastest
+ *   jose-jwks                         jwtVerify(token, createLocalJWKSet(jwks)): a key-set lookup per call
+ *   floor                             crypto.subtle.verify with one reused CryptoKey
  */
 export function contenderFactories(libs, ctx) {
   const f = {};
   if (libs.ours) {
     const { createClerkClient } = libs.ours;
     const wrap = (client) => (token) => client.m2m.verify({ token });
-    f['ours-jwtKey'] = () => wrap(createClerkClient({ jwtKey: ctx.pem, verifiedTokenCacheSize: 0 }));
-    f['ours-jwks'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl, verifiedTokenCacheSize: 0 }));
-    f['ours-cached'] = () => wrap(createClerkClient({ jwtKey: ctx.pem }));
+    const jwtKey = () => wrap(createClerkClient({ jwtKey: ctx.pem }));
+    const jwtKeyNoCache = () => wrap(createClerkClient({ jwtKey: ctx.pem, verifiedTokenCacheSize: 0 }));
+    f['ours-jwtKey'] = jwtKey;
+    f['ours-jwks'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl }));
+    f['ours-jwtKey-nocache'] = jwtKeyNoCache;
+    f['ours-jwks-nocache'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl, verifiedTokenCacheSize: 0 }));
+    f['ours-cached'] = jwtKey;
+    f['ours-nocrypto'] = jwtKey;
+    f['ours-nocrypto-nocache'] = jwtKeyNoCache;
+    f['ours-probe'] = jwtKey;
   }
   if (libs.clerk) {
     const { createClerkClient } = libs.clerk;
@@ -56,8 +74,12 @@ export function contenderFactories(libs, ctx) {
     f['clerk-jwks'] = () => wrap(createClerkClient({ secretKey: ctx.secretKey, apiUrl: ctx.apiUrl }));
   }
   if (libs.jose) {
-    const { jwtVerify, createLocalJWKSet } = libs.jose;
-    f.jose = () => {
+    const { jwtVerify, createLocalJWKSet, importSPKI } = libs.jose;
+    f['jose-spki'] = async () => {
+      const key = await importSPKI(ctx.pem, 'RS256');
+      return (token) => jwtVerify(token, key, { algorithms: ['RS256'] });
+    };
+    f['jose-jwks'] = () => {
       const keys = createLocalJWKSet(ctx.jwks);
       return (token) => jwtVerify(token, keys, { algorithms: ['RS256'] });
     };
@@ -81,6 +103,24 @@ export async function runSequential(fn, tokens, n, offset = 0, same = false) {
   if (same) { const t = tokens[0]; for (let i = 0; i < n; i++) await fn(t); return; }
   for (let i = 0; i < n; i++) await fn(tokens[(offset + i) % len]);
 }
+
+/**
+ * `n` sequential verifications alternating one repeated token (tokens[0]) and a distinct one (tokens[offset...]):
+ * the 50/50 mix. Uses ceil(n / 2) repeated and floor(n / 2) distinct tokens; see mixedDistinct.
+ */
+export async function runMixed(fn, tokens, n, offset = 0) {
+  const len = tokens.length;
+  const same = tokens[0];
+  for (let i = 0; i < n; i++) await fn(i & 1 ? tokens[(offset + (i >> 1)) % len] : same);
+}
+
+/** The `w` tokens from `offset` on (cyclically): the cache probe re-verifies such a window, all cache hits. */
+export function tokenWindow(tokens, offset, w) {
+  return Array.from({ length: Math.min(w, tokens.length) }, (_, i) => tokens[(offset + i) % tokens.length]);
+}
+
+/** How many distinct tokens runMixed(…, n, …) uses (to advance a contender's token cursor). */
+export const mixedDistinct = (n) => n >> 1;
 
 const identity = async (x) => x;
 

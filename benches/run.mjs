@@ -32,9 +32,9 @@ const out = flag('--out') ?? (smoke ? join(mkdtempSync(join(tmpdir(), 'bench-smo
 process.env.WRANGLER_SEND_METRICS = 'false';
 
 const P = smoke
-  ? { tokens: 16, node: { n: 20, rounds: 1, concurrentN: 64, inflight: 64, repeatedN: 20 }, workerd: { n: 20, repeatedN: 20, rounds: 1 },
+  ? { tokens: 24, node: { n: 20, rounds: 1, concurrentN: 64, inflight: 64, repeatedN: 20, probeN: 8 }, workerd: { n: 20, repeatedN: 20, rounds: 1, probeN: 8 },
       cold: { rounds: 1, copies: 2 }, jwks: { concurrent: 10, flood: 5 }, api: { rounds: 1, calls: 2 }, edge: EDGE_PARAMS.smoke, profile: false }
-  : { tokens: 256, node: { n: 1000, rounds: 7, concurrentN: 3000, inflight: 64, repeatedN: 3000 }, workerd: { n: 2000, repeatedN: 4000, rounds: 9 },
+  : { tokens: 4000, node: { n: 1000, rounds: 7, concurrentN: 3000, inflight: 64, repeatedN: 3000, probeN: 500 }, workerd: { n: 2000, repeatedN: 4000, rounds: 9, probeN: 500 },
       cold: { rounds: 11, copies: 16 }, jwks: { concurrent: 50, flood: 100 }, api: { rounds: 5, calls: 20 }, edge: EDGE_PARAMS.full, profile: true };
 
 const log = (...a) => console.error(`[bench +${((performance.now()) / 1000).toFixed(1)}s]`, ...a);
@@ -97,9 +97,11 @@ lanes.node = async (S) => {
     ctx: S.ctx, tokens: S.tokens,
     params: {
       ...p,
-      sequential: ['ours-jwtKey', 'ours-jwks', 'clerk-jwtKey', 'clerk-jwks', 'jose', 'floor', 'node-crypto', 'ours-nocrypto'],
-      concurrent: ['ours-jwtKey', 'ours-jwks', 'clerk-jwtKey', 'clerk-jwks', 'jose', 'floor'],
-      repeated: ['ours-cached', 'clerk-jwtKey', 'jose', 'floor'],
+      sequential: ['ours-jwtKey', 'ours-jwks', 'ours-jwtKey-nocache', 'ours-jwks-nocache', 'clerk-jwtKey', 'clerk-jwks', 'jose-spki', 'jose-jwks',
+        'floor', 'node-crypto', 'ours-nocrypto', 'ours-nocrypto-nocache'],
+      concurrent: ['ours-jwtKey', 'ours-jwks', 'ours-jwtKey-nocache', 'ours-jwks-nocache', 'clerk-jwtKey', 'clerk-jwks', 'jose-spki', 'jose-jwks', 'floor'],
+      repeated: ['ours-cached', 'clerk-jwtKey', 'jose-spki', 'floor'],
+      mixed: ['ours-jwtKey', 'jose-spki', 'clerk-jwtKey', 'floor'],
       boundary: true,
     },
   });
@@ -115,33 +117,61 @@ lanes.workerd = async (S) => {
   try {
     const w = {};
     for (const n of names) w[n] = await mf.getWorker(n);
+    // Every per-verify row in the default configuration; the `-nocache` rows set `verifiedTokenCacheSize: 0`.
     const sequential = [
       ['ours-jwtKey', 'bench-ours', 'c=ours-jwtKey'], ['ours-jwks', 'bench-ours', 'c=ours-jwks'],
+      ['ours-jwtKey-nocache', 'bench-ours', 'c=ours-jwtKey-nocache'], ['ours-jwks-nocache', 'bench-ours', 'c=ours-jwks-nocache'],
       ['clerk-jwtKey', 'bench-clerk', 'c=clerk-jwtKey'], ['clerk-jwks', 'bench-clerk', 'c=clerk-jwks'],
-      ['jose', 'bench-jose', 'c=jose'], ['floor', 'bench-floor', 'c=floor'],
-      ['ours-nocrypto', 'bench-ours', 'c=ours-jwtKey&stub=1'],
+      ['jose-spki', 'bench-jose', 'c=jose-spki'], ['jose-jwks', 'bench-jose', 'c=jose-jwks'], ['floor', 'bench-floor', 'c=floor'],
+      ['ours-nocrypto', 'bench-ours', 'c=ours-nocrypto&stub=1'], ['ours-nocrypto-nocache', 'bench-ours', 'c=ours-nocrypto-nocache&stub=1'],
     ];
     const repeated = [
       ['ours-cached', 'bench-ours', 'c=ours-cached'], ['clerk-jwtKey', 'bench-clerk', 'c=clerk-jwtKey'],
-      ['jose', 'bench-jose', 'c=jose'], ['floor', 'bench-floor', 'c=floor'],
+      ['jose-spki', 'bench-jose', 'c=jose-spki'], ['floor', 'bench-floor', 'c=floor'],
     ];
-    for (const [, worker, c] of [...sequential, ...repeated]) await timedFetch(w[worker], `http://bench/?mode=warm&${c.replace('&stub=1', '')}`);
-    const result = { sequential: {}, repeated: {}, version: [], empty: [] };
+    const mixed = [
+      ['ours-jwtKey', 'bench-ours', 'c=ours-jwtKey'], ['jose-spki', 'bench-jose', 'c=jose-spki'],
+      ['clerk-jwtKey', 'bench-clerk', 'c=clerk-jwtKey'], ['floor', 'bench-floor', 'c=floor'],
+    ];
+    const probe = ['ours-probe', 'bench-ours', 'c=ours-probe'];
+    for (const [, worker, c] of [...sequential, ...repeated, probe]) await timedFetch(w[worker], `http://bench/?mode=warm&${c.replace('&stub=1', '')}`);
+    const result = { sequential: {}, repeated: {}, mixed: {}, probe: { miss: [], hit: [] }, version: [], empty: [], tokens: S.tokens.length };
     const perVerify = async (worker, query, n, offset) => {
       const [empty] = await timedFetch(w[worker], `http://bench/?mode=empty&n=${n}&offset=${offset}`);
       const [run] = await timedFetch(w[worker], `http://bench/?mode=run&${query}&n=${n}&offset=${offset}`);
       return { us: ((run - empty) * 1000) / n, empty };
     };
+    // Each contender instance (Worker + `c`) has its own cursor into the tokens that only moves forward, across
+    // lanes and rounds: it sees a token again only after tokens.length (> the default cache's 1000) verifications.
+    // Token 0 is the repeated token (and each contender's check at creation).
+    const cursor = {};
+    const take = (worker, query, k) => {
+      const key = `${worker}:${/c=([^&]*)/.exec(query)[1]}`;
+      const o = (cursor[key] ??= 1);
+      cursor[key] = o + k;
+      return o;
+    };
     for (let round = -1; round < p.rounds; round++) {
-      const offset = (round + 1) * 17;
       for (const [name, worker, query] of rotate(sequential, round + 1)) {
-        const { us, empty } = await perVerify(worker, query, p.n, offset);
+        const { us, empty } = await perVerify(worker, query, p.n, take(worker, query, p.n));
         if (round >= 0) { (result.sequential[name] ??= []).push(us); result.empty.push(empty); }
       }
       for (const [name, worker, query] of rotate(repeated, round + 1)) {
         const { us } = await perVerify(worker, `${query}&same=1`, p.repeatedN, 0);
         if (round >= 0) (result.repeated[name] ??= []).push(us);
       }
+      // The 50/50 mix: the repeated token and a distinct one, alternately (n / 2 distinct tokens per request).
+      for (const [name, worker, query] of rotate(mixed, round + 1)) {
+        const { us } = await perVerify(worker, `${query}&mix=1`, p.n, take(worker, query, p.n >> 1));
+        if (round >= 0) (result.mixed[name] ??= []).push(us);
+      }
+      // The cache probe: probeN (≤ half the cache) new tokens (misses), then the same ones 4 times over (hits), on a
+      // default client of its own.
+      const [, pw, pq] = probe;
+      const po = take(pw, pq, p.probeN);
+      const miss = await perVerify(pw, pq, p.probeN, po);
+      const hit = await perVerify(pw, `${pq}&window=${p.probeN}`, 4 * p.probeN, po);
+      if (round >= 0) { result.probe.miss.push(miss.us); result.probe.hit.push(hit.us); }
       const m = p.n * 20;
       const [e] = await timedFetch(w['bench-ours'], `http://bench/?mode=sync-empty&n=${m}`);
       const [v] = await timedFetch(w['bench-ours'], `http://bench/?mode=version&n=${m}`);

@@ -1,12 +1,15 @@
 // The bench Worker: timed from outside the isolate (workerd's clocks do not advance while code runs).
 //   ?mode=run&c=<contender>&n=N&offset=K   N sequential verifications of tokens[offset...]
 //        &same=1                           always the first token (the repeated-token lane)
+//        &window=W                         cycle over the W tokens from offset on (the cache probe's hit pass)
+//        &mix=1                            alternately the first token and tokens[offset...] (the 50/50 mix lane;
+//                                          uses floor(N / 2) distinct tokens)
 //        &stub=1                           crypto.subtle.verify replaced by an already-true promise for this
 //                                          request (breakdown only: everything but the RSA check)
 //   ?mode=empty&n=N&offset=K               the same loop with an empty async call instead of a verification
 //   ?mode=version&n=N, ?mode=sync-empty&n=N   N calls of the package's `version()` / of a JS no-op
 //   ?mode=warm&c=<contender>               builds the contender (key import, JWKS fetch) and verifies once
-import { contenderFactories, makeContender, runSequential, runEmpty } from '../contenders.js';
+import { contenderFactories, makeContender, runSequential, runMixed, runEmpty, tokenWindow } from '../contenders.js';
 
 function stubSubtleVerify() {
   Object.defineProperty(crypto.subtle, 'verify', { value: () => Promise.resolve(true), configurable: true });
@@ -52,7 +55,9 @@ export function benchWorker(libs) {
             const fn = await contender(q.get('c'));
             const restore = q.get('stub') === '1' ? stubSubtleVerify() : () => {};
             try {
-              await runSequential(fn, tokens, n, offset, q.get('same') === '1');
+              if (q.get('mix') === '1') await runMixed(fn, tokens, n, offset);
+              else if (q.has('window')) await runSequential(fn, tokenWindow(tokens, offset, Number(q.get('window'))), n, 0);
+              else await runSequential(fn, tokens, n, offset, q.get('same') === '1');
             } finally {
               restore();
             }
