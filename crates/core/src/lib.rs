@@ -10,7 +10,8 @@
 //! own layer); `tests/module_layers.rs` reads this list and fails on an import that breaks it, or on a
 //! cycle. Bottom to top:
 //!
-//! 1. `error`, `bytes`, `base64url`, `js`, `ports`: errors, byte and JS-text helpers, the platform traits.
+//! 1. `error`, `bytes`, `base64url`, `js`, `json_object`, `ports`: errors, byte and JS-text helpers, JWT objects
+//!    as `JSON.parse` builds them, the platform traits.
 //! 2. `validate`, `url`, `machine`, `token`: option values, the `apiUrl` grammar, token classification,
 //!    the M2M token type.
 //! 3. `retry`, `flight`: the retry policy, the single flight (one request, bounded waiters).
@@ -39,6 +40,7 @@ pub mod error;
 mod flight;
 pub mod http;
 mod js;
+pub mod json_object;
 pub mod jwks;
 pub mod jwt;
 pub mod m2m;

@@ -4,9 +4,10 @@
 //! Nothing here checks a signature: a decoded JWT is untrusted data.
 #![deny(clippy::indexing_slicing)]
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{VerificationError, VerificationErrorCode};
+use crate::json_object::JsonObject;
 
 /// Prefix of opaque M2M tokens (`M2M_TOKEN_PREFIX`).
 pub const M2M_TOKEN_PREFIX: &str = "mt_";
@@ -61,9 +62,9 @@ impl TokenType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedJwt<'a> {
     /// The decoded header object.
-    pub header: Map<String, Value>,
+    pub header: JsonObject,
     /// The decoded payload object.
-    pub payload: Map<String, Value>,
+    pub payload: JsonObject,
     /// The decoded signature bytes.
     pub signature: Vec<u8>,
     /// `<raw header>.<raw payload>` exactly as received: the bytes the signature covers.
@@ -119,13 +120,10 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
     crate::base64url::decode(unpadded)
 }
 
-fn decode_object(segment: &str) -> Option<Map<String, Value>> {
+fn decode_object(segment: &str) -> Option<JsonObject> {
     let bytes = decode_segment(segment)?;
     // from_str after a UTF-8 check rejects what from_slice rejects, without linking a second JSON reader.
-    match serde_json::from_str::<Value>(std::str::from_utf8(&bytes).ok()?).ok()? {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
+    JsonObject::parse(std::str::from_utf8(&bytes).ok()?)
 }
 
 /// The reference's `decodeJwt`: exactly three dot-separated parts, each valid base64url, header and payload
@@ -142,7 +140,7 @@ fn decode_object(segment: &str) -> Option<Map<String, Value>> {
 ///     "Invalid JWT form. The header, payload, or signature could not be decoded."
 /// );
 /// let jwt = decode_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln").unwrap();
-/// assert_eq!(jwt.payload["sub"], "mch_1");
+/// assert_eq!(jwt.payload.get("sub").unwrap(), "mch_1");
 /// assert_eq!(jwt.signed_data, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9");
 /// ```
 pub fn decode_jwt(token: &str) -> Result<DecodedJwt<'_>, VerificationError> {

@@ -7,12 +7,13 @@
 //! millisecond value a JS `Date` can hold.
 #![deny(clippy::indexing_slicing)]
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::errors::{self, TimeClaim};
 use super::verified::VerifiedToken;
 use crate::error::Error;
 use crate::js::seconds_to_ms;
+use crate::json_object::JsonObject;
 
 /// The reference's default `clockSkewInMs`.
 pub const DEFAULT_CLOCK_SKEW_MS: f64 = 5000.0;
@@ -48,7 +49,7 @@ pub(crate) fn check(token: &VerifiedToken, ctx: &ClaimContext<'_>) -> Result<(),
 }
 
 /// E12: `sub` must be a string (`''` is fine).
-fn check_subject(payload: &Map<String, Value>) -> Result<(), Error> {
+fn check_subject(payload: &JsonObject) -> Result<(), Error> {
     match payload.get("sub") {
         Some(Value::String(_)) => Ok(()),
         other => Err(errors::invalid_subject(other)),
@@ -132,7 +133,7 @@ mod tests {
 
     const NOW: u64 = 1_666_648_250_000;
 
-    fn payload(v: Value) -> Map<String, Value> {
+    fn payload(v: Value) -> serde_json::Map<String, Value> {
         v.as_object().cloned().unwrap()
     }
 

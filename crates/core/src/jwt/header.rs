@@ -3,7 +3,9 @@
 //! These read the raw JSON rather than jwt-compact's typed `Header`: the reference reports a non-string
 //! `typ` or a missing `alg` with exact messages, and in a fixed order, which a typed parse cannot express.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::json_object::JsonObject;
 
 use super::errors;
 use crate::error::Error;
@@ -11,7 +13,7 @@ use crate::machine::JWT_CATEGORY_M2M;
 use crate::ports::RsaAlgorithm;
 
 /// Step 1: `cat` absent, or exactly the M2M category (`null` and every other value fail, E1).
-pub(crate) fn check_category(header: &Map<String, Value>) -> Result<(), Error> {
+pub(crate) fn check_category(header: &JsonObject) -> Result<(), Error> {
     match header.get("cat") {
         None => Ok(()),
         Some(Value::String(cat)) if cat == JWT_CATEGORY_M2M => Ok(()),
@@ -20,7 +22,7 @@ pub(crate) fn check_category(header: &Map<String, Value>) -> Result<(), Error> {
 }
 
 /// Step 3: `typ` absent, or exactly `JWT` (case-sensitive, E8).
-pub(crate) fn check_type(header: &Map<String, Value>) -> Result<(), Error> {
+pub(crate) fn check_type(header: &JsonObject) -> Result<(), Error> {
     match header.get("typ") {
         None => Ok(()),
         Some(Value::String(typ)) if typ == "JWT" => Ok(()),
@@ -30,7 +32,7 @@ pub(crate) fn check_type(header: &Map<String, Value>) -> Result<(), Error> {
 
 /// Step 4: `alg` in the allow-list RS256/RS384/RS512 (E9). The result never selects the key; it is only
 /// compared with the key's own `alg`.
-pub(crate) fn check_algorithm(header: &Map<String, Value>) -> Result<RsaAlgorithm, Error> {
+pub(crate) fn check_algorithm(header: &JsonObject) -> Result<RsaAlgorithm, Error> {
     let alg = header.get("alg");
     alg.and_then(Value::as_str)
         .and_then(RsaAlgorithm::from_jose)
@@ -38,7 +40,7 @@ pub(crate) fn check_algorithm(header: &Map<String, Value>) -> Result<RsaAlgorith
 }
 
 /// The lookup string the reference uses for `kid`: `String(header.kid)`, so a missing kid is `undefined`.
-pub(crate) fn kid_lookup(header: &Map<String, Value>) -> String {
+pub(crate) fn kid_lookup(header: &JsonObject) -> String {
     crate::js::to_string(header.get("kid"))
 }
 
@@ -53,8 +55,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn h(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
+    fn h(v: Value) -> JsonObject {
+        JsonObject::from(v.as_object().cloned().unwrap())
     }
 
     fn msg(e: Error) -> String {

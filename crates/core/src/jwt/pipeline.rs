@@ -8,8 +8,6 @@
 
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
-
 use super::cache::{CachedVerification, Verification};
 use super::claims::{self, effective_skew, ClaimContext};
 use super::errors;
@@ -18,6 +16,7 @@ use super::options::{JwtOptions, VerifyCallOptions};
 use super::verified::VerifiedToken;
 use crate::config::ClientConfig;
 use crate::error::Error;
+use crate::json_object::JsonObject;
 use crate::jwks::{resolve_key, resolve_key_now, JwkKey};
 use crate::machine::{decode_jwt, DecodedJwt};
 use crate::ports::{
@@ -41,7 +40,7 @@ pub enum Prepared {
 struct Carried {
     token: String,
     signed_len: usize,
-    payload: Map<String, Value>,
+    payload: JsonObject,
     signature: Vec<u8>,
     kid: String,
     call: VerifyCallOptions,
@@ -50,7 +49,7 @@ struct Carried {
 /// A token past step 1 (`cat`) whose key needs a JWKS fetch.
 #[derive(Debug)]
 pub struct PendingKey {
-    header: Map<String, Value>,
+    header: JsonObject,
     carried: Carried,
 }
 

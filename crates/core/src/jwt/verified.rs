@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::errors;
 use crate::error::Error;
 use crate::js::{self, seconds_to_ms};
+use crate::json_object::JsonObject;
 use crate::ports::{RsaAlgorithm, RsaPublicKey};
 use crate::token::M2mToken;
 
@@ -19,7 +20,7 @@ const RESERVED_CLAIMS: [&str; 6] = ["iss", "sub", "exp", "nbf", "iat", "jti"];
 
 /// A JWT whose signature verified. Its claims still have to pass the claim checks.
 pub struct VerifiedToken {
-    payload: Map<String, Value>,
+    payload: JsonObject,
     kid: String,
     alg: RsaAlgorithm,
     key: Rc<RsaPublicKey>,
@@ -28,7 +29,7 @@ pub struct VerifiedToken {
 impl VerifiedToken {
     /// Only `jwt::pipeline` calls this, right after the signature check succeeded.
     pub(super) fn new(
-        payload: Map<String, Value>,
+        payload: JsonObject,
         kid: String,
         alg: RsaAlgorithm,
         key: Rc<RsaPublicKey>,
@@ -42,7 +43,7 @@ impl VerifiedToken {
     }
 
     /// The payload: signed, but its claims are not checked by this type.
-    pub fn payload(&self) -> &Map<String, Value> {
+    pub fn payload(&self) -> &JsonObject {
         &self.payload
     }
 
@@ -65,7 +66,7 @@ impl VerifiedToken {
     #[cfg(test)]
     pub(crate) fn for_tests(payload: Map<String, Value>) -> Self {
         Self::new(
-            payload,
+            JsonObject::from(payload),
             "undefined".to_owned(),
             RsaAlgorithm::Rs256,
             Rc::new(RsaPublicKey {
@@ -104,7 +105,7 @@ impl VerifiedToken {
         };
         // In the payload's order, as the reference's `fromJwtPayload` copies them.
         let mut claims = Map::new();
-        for (k, v) in p {
+        for (k, v) in p.iter() {
             if !RESERVED_CLAIMS.contains(&k.as_str()) {
                 claims.insert(k.clone(), v.clone());
             }

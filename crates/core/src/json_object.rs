@@ -1,0 +1,171 @@
+//! A JWT header or payload as `JSON.parse` builds it: keys in the order they first appear, the last of
+//! duplicate keys winning. A list of entries rather than serde_json's `Map`: a JWT object has a handful of
+//! keys, and every verification parses two of them before its signature check, where the `Map`'s index (a
+//! SipHash per key, two allocations per object) cost more than the parse itself.
+#![deny(clippy::indexing_slicing)]
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Up to this many keys a duplicate is found by scanning the entries; past it by an index built then, so an
+/// untrusted object of many keys costs linear time, never quadratic.
+const SCAN_LIMIT: usize = 16;
+
+/// A JSON object's entries in `JSON.parse`'s order (see the module docs).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JsonObject {
+    entries: Vec<(String, Value)>,
+}
+
+impl JsonObject {
+    /// The object `text` holds: `None` when it is not valid JSON or not an object.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// How many keys it has.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sets `key`, in place when present (its position kept, as `JSON.parse` keeps a duplicate's).
+    fn set(&mut self, key: String, value: Value, index: &mut Option<HashMap<String, usize>>) {
+        let at = match index {
+            Some(index) => index.get(&key).copied(),
+            None => self.entries.iter().position(|(k, _)| *k == key),
+        };
+        if let Some(slot) = at.and_then(|i| self.entries.get_mut(i)) {
+            slot.1 = value;
+            return;
+        }
+        if let Some(index) = index {
+            index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if index.is_none() && self.entries.len() > SCAN_LIMIT {
+            *index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            );
+        }
+    }
+}
+
+impl From<Map<String, Value>> for JsonObject {
+    fn from(map: Map<String, Value>) -> Self {
+        Self {
+            entries: map.into_iter().collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = JsonObject;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+                let mut object = JsonObject {
+                    entries: Vec::with_capacity(map.size_hint().unwrap_or(8).min(SCAN_LIMIT)),
+                };
+                let mut index = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value::<Value>()?;
+                    object.set(key, value, &mut index);
+                }
+                Ok(object)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn keys(o: &JsonObject) -> Vec<&str> {
+        o.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn keeps_json_parse_order_and_last_duplicate() {
+        let o = JsonObject::parse(r#"{"b":1,"a":2,"b":3,"\u0061":4,"c":{"x":1,"x":2}}"#).unwrap();
+        assert_eq!(keys(&o), ["b", "a", "c"]);
+        assert_eq!(o.get("b"), Some(&json!(3)));
+        assert_eq!(o.get("a"), Some(&json!(4)));
+        assert_eq!(o.get("c"), Some(&json!({"x": 2})));
+        assert_eq!(o.get("d"), None);
+        assert_eq!(o.len(), 3);
+    }
+
+    #[test]
+    fn many_keys_use_the_index_with_the_same_result() {
+        let mut text = String::from("{");
+        for i in 0..200 {
+            text.push_str(&format!("\"k{}\":{i},", i % 50));
+        }
+        text.push_str("\"k3\":\"last\"}");
+        let o = JsonObject::parse(&text).unwrap();
+        assert_eq!(o.len(), 50);
+        let expected: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+        assert_eq!(o.keys().cloned().collect::<Vec<_>>(), expected);
+        assert_eq!(o.get("k3"), Some(&json!("last")));
+        assert_eq!(o.get("k49"), Some(&json!(199)));
+        // The same as serde_json's order-preserving map.
+        let map: Map<String, Value> = serde_json::from_str(&text).unwrap();
+        assert_eq!(JsonObject::from(map), o);
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_object() {
+        for bad in [
+            "[]",
+            "1",
+            "\"x\"",
+            "null",
+            "{",
+            "{\"a\":1} x",
+            "{\"a\":1,}",
+            "",
+        ] {
+            assert_eq!(JsonObject::parse(bad), None, "{bad}");
+        }
+        assert_eq!(JsonObject::parse(" {} ").unwrap().len(), 0);
+    }
+}
