@@ -2,7 +2,8 @@
 // The benchmark: this package against @clerk/backend, jose and the WebCrypto floor, interleaved in one run, on
 // RS256 M2M JWTs minted by the local Backend API. Writes docs/benchmarks.md (keeping the hand-written analysis
 // below its marker). Usage: node benches/run.mjs [--smoke] [--out FILE] [--lanes 1,2,...]
-//   lanes: 1-7 as numbered in docs/benchmarks.md, 8 edge scale (issue 18), 9 profile (the Breakdown's native/twiggy/CPU part)
+//   lanes: 1-7 as numbered in docs/benchmarks.md, 8 edge scale (issue 18), 9 profile (the Breakdown's native/twiggy/CPU part),
+//   10 workerd CPU profile (docs/benchmarks-workerd-profile.md), 11 cold breakdown (issue 19)
 //   --smoke  tiny N, one round, every lane, no profiling builds; writes to a temporary file unless --out is given
 // scripts/bench is the usual entry: it builds pkg/ if missing and passes its local Backend API in BENCH_BAPI.
 import { spawn, execFileSync } from 'node:child_process';
@@ -21,6 +22,8 @@ import { summary, median, rotate } from './lib/stats.mjs';
 import { renderReport, writeReport } from './lib/report.mjs';
 import { withUnknownKid } from './contenders.js';
 import { edgeScaleLane, renderEdgeScale, withEdgeSection, EDGE_PARAMS } from './lib/edge-scale.mjs';
+import { workerdProfileLane, PROFILE_PARAMS } from './lib/workerd-profile.mjs';
+import { coldBreakdownLane, renderColdBreakdown, withColdBreakdownSection, COLD_PARAMS } from './lib/cold-breakdown.mjs';
 
 const benches = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benches, '..');
@@ -300,6 +303,12 @@ lanes.api = async (S) => nodeScript('api.mjs', { ctx: { ...S.ctx, machines: S.ba
 // 8: edge scale (issue 18): K new isolates of one Worker sharing a colo's cache; benches/lib/edge-scale.mjs.
 lanes.edge = async (S) => edgeScaleLane({ ...S, root, scratch, log }, P.edge);
 
+// 10: CPU profile of the workerd hot loop (issue 19) via miniflare's inspectorPort; writes docs/benchmarks-workerd-profile.md.
+lanes.workerdProfile = async (S) => workerdProfileLane({ ...S, root, scratch, log }, smoke ? PROFILE_PARAMS.smoke : PROFILE_PARAMS.full);
+
+// 11: cold breakdown (issue 19, target 2): new isolate to first verified response over an empty Worker, taken apart.
+lanes.coldBreakdown = async (S) => coldBreakdownLane({ ...S, root, scratch, log }, smoke ? COLD_PARAMS.smoke : COLD_PARAMS.full);
+
 // Profile (full runs only): native timing of the core with the RSA check stubbed, and twiggy on a named build.
 lanes.profile = async (S) => {
   if (!P.profile) return { skipped: 'smoke run' };
@@ -456,7 +465,7 @@ async function main() {
     const S = { bapi, ctx, tokens, bundles };
     const tokenInfo = { bytes: tokens[0].length, count: tokens.length };
     log(`${tokens.length} tokens of ~${tokenInfo.bytes} bytes; bundles ready`);
-    const plan = [['node', 1], ['workerd', 2], ['cold', 4], ['size', 5], ['jwks', 6], ['api', 7], ['edge', 8], ['profile', 9]];
+    const plan = [['node', 1], ['workerd', 2], ['cold', 4], ['size', 5], ['jwks', 6], ['api', 7], ['edge', 8], ['profile', 9], ['workerdProfile', 10], ['coldBreakdown', 11]];
     for (const [name, number] of plan) {
       if (onlyLanes && !onlyLanes.includes(number) && !(number === 1 && onlyLanes.includes(3)) && !(number === 2 && onlyLanes.includes(3))) continue;
       const t0 = performance.now();
@@ -470,7 +479,8 @@ async function main() {
     }
     const report = withEdgeSection(renderReport({ env, P, smoke, tokenInfo, results, errors, elapsedS: (performance.now() - started) / 1000 }),
       renderEdgeScale(results.edge, errors.edge));
-    writeReport(out, report);
+    const fullReport = onlyLanes && !onlyLanes.includes(11) ? report : withColdBreakdownSection(report, renderColdBreakdown(results.coldBreakdown, errors.coldBreakdown));
+    writeReport(out, fullReport);
     // The raw numbers of the last run, for digging further (not committed).
     writeFileSync(join(scratch, 'results.json'), JSON.stringify({ env, P, tokenInfo, results, errors }, null, 1));
     log(`wrote ${out}`);
