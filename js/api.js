@@ -44,7 +44,7 @@ export function createClerkClient(options = {}) {
       throw fail(e, { inst, gen });
     }
     if (gen !== generation) throw restartError(inst.glue);
-    return (session = { client, inst, gen, hits: new Map() });
+    return (session = { client, inst, gen, hits: new Map(), handout: client.handoutAt() >>> 2 });
   };
   connect();
   const current = () => (session.gen === generation ? session : connect());
@@ -69,7 +69,7 @@ export function createClerkClient(options = {}) {
     try {
       outcome = s.client.step(STEP_VERIFY, onlyToken(params), params);
       if (typeof outcome === 'number') outcome = hitResult(s, outcome);
-      else if (Array.isArray(outcome)) outcome = await checkSignature(outcome, s);
+      else if (outcome !== undefined && memoryU32(s.inst)[s.handout] !== 0) outcome = await checkSignature(outcome, s);
     } catch (e) {
       throw fail(e, s, signal);
     }
@@ -105,7 +105,7 @@ export function createClerkClient(options = {}) {
     try {
       // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
       state = s.client.step(STEP_AUTHENTICATE, authorization === undefined ? undefined : utf8(authorization), options);
-      if (Array.isArray(state)) state = await checkSignature(state, s);
+      if (state !== undefined && memoryU32(s.inst)[s.handout] !== 0) state = await checkSignature(state, s);
     } catch (e) {
       throw fail(e, s, signal);
     }
@@ -195,21 +195,35 @@ const STEP_VERIFY = 0;
 const STEP_AUTHENTICATE = 1;
 
 /**
- * Checks the signature a `step` of session `s` asked for, `[handle, cryptoKey, signature, data]`, with WebCrypto
- * and hands the answer, or what WebCrypto threw, to `finish` in the same `Client`, unless its instance has
- * trapped since. `signature` and `data` are views of the instance's memory, valid until the next call into it:
+ * The memory of instance `inst` as u32s, for the hand-out areas of its `Client`s (src/lib.rs, crate docs): at
+ * `s.handout`, `[handle, signature pointer, length, data pointer, length]`. Made again when the memory grew (the old
+ * buffer is then detached); kept on the instance record, which runtime.js empties when the instance traps.
+ */
+function memoryU32(inst) {
+  const buffer = inst.memory.buffer;
+  if (inst.u32 === undefined || inst.u32.buffer !== buffer) inst.u32 = new Uint32Array(buffer);
+  return inst.u32;
+}
+
+/**
+ * Checks the signature a `step` of session `s` handed out (`key`, and the hand-out area) with WebCrypto and hands
+ * the answer, or what WebCrypto threw, to `finish` in the same `Client`, unless its instance has trapped since.
+ * The signature and the signed data are views of the instance's memory, made here with no call into it in between:
  * `verify` copies them before it returns its promise.
  */
-async function checkSignature(step, s) {
+async function checkSignature(key, s) {
+  const m = memoryU32(s.inst);
+  const at = s.handout;
+  const handle = m[at];
   let verdict;
   let error;
   try {
-    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', step[1], step[2], step[3]);
+    verdict = await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, new Uint8Array(m.buffer, m[at + 1], m[at + 2]), new Uint8Array(m.buffer, m[at + 3], m[at + 4]));
   } catch (e) {
     error = e ?? null;
   }
   if (s.gen !== generation) throw restartError(s.inst.glue);
-  return s.client.finish(step[0], verdict, error);
+  return s.client.finish(handle, verdict, error);
 }
 
 /** How many cache hits' results one client keeps (oldest first out); a miss only costs building it again. */

@@ -38,7 +38,8 @@ export function install(glue, createGlue) {
 }
 
 function instance(glue) {
-  return { glue, Client: glue.Client, memory: glue.wasmMemory() };
+  // `u32`: api.js's view of the memory (memoryU32).
+  return { glue, Client: glue.Client, memory: glue.wasmMemory(), u32: undefined };
 }
 
 /** The live instance, made now if the last one trapped. */
@@ -68,6 +69,7 @@ export function trapped(error, glue) {
   glue.kill();
   // Sessions of api.js still point at this record: it must not keep the dead instance's memory alive.
   live.memory = undefined;
+  live.u32 = undefined;
   live = undefined;
   generation++;
   const dead = pending;

@@ -21,15 +21,21 @@
 //!     a number (verify only)        → a verified-token cache hit, by its serial: the same number and result on
 //!                                     every hit of one entry; JS keeps results by serial and asks
 //!                                     client.lastHit() (the result, once) only for a serial it has not seen
-//!     [handle, key, signature, data] → await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data),
-//!                                     then client.finish(handle, verdict, thrown): the result, or undefined
-//!                                     (the handle was dropped: make the call)
-//!     anything else                 → the result (a request state)
+//!     the CryptoKey, with handout[0] ≠ 0 → the signature check: handout is the client's hand-out area,
+//!                                     five u32s at client.handoutAt() in this module's memory: [handle,
+//!                                     signature pointer, length, data pointer, length]. Await
+//!                                     crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data) on views
+//!                                     of those bytes, then client.finish(handle, verdict, thrown): the result,
+//!                                     or undefined (the handle was dropped: make the call)
+//!     anything else (handout[0] = 0) → the result (a request state)
 //!   a thrown tagged Error           → the verification failed
 //!   ```
 //!
-//!   `signature` and `data` are views of this module's memory (no copy), valid until the next call into it:
-//!   `verify` copies them before it returns its promise.
+//!   Every `step` clears handout[0] first. The bytes stay where they are until `finish` takes the waiting
+//!   verification back, but a view of them is valid only until the next call into the module (which may grow
+//!   its memory): `verify` copies its arguments before it returns its promise. Numbers in memory, not an
+//!   array of four values: building that array (`Array.of` through an import) and two views from Rust cost
+//!   about as much as all the claim checks.
 
 mod convert;
 mod platform;
@@ -54,7 +60,7 @@ use clerk_m2m_core::authenticate::{AuthStep, PendingAuth};
 use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
 use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -129,7 +135,12 @@ pub struct Client {
     next_handle: Cell<u32>,
     /// The verification the last cache hit of [`Client::step`] returned, for [`Client::last_hit`].
     last_hit: RefCell<Option<Rc<Verification>>>,
+    /// The hand-out area of the hot path (crate docs): boxed, so its address never changes.
+    handout: Box<[Cell<u32>; HANDOUT_LEN]>,
 }
+
+/// `[handle, signature pointer, signature length, data pointer, data length]`.
+const HANDOUT_LEN: usize = 5;
 
 #[wasm_bindgen]
 impl Client {
@@ -161,6 +172,7 @@ impl Client {
             pending: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
             last_hit: RefCell::new(None),
+            handout: Box::new(Default::default()),
         })
     }
 
@@ -248,6 +260,9 @@ impl Client {
         text: Option<Vec<u8>>,
         params: JsValue,
     ) -> Result<JsValue, JsValue> {
+        if let Some(flag) = self.handout.first() {
+            flag.set(0);
+        }
         let shared = &self.shared;
         let text = text.map(from_utf8);
         if kind == STEP_AUTHENTICATE {
@@ -286,6 +301,12 @@ impl Client {
             }
             Route::Local(Prepared::NeedsKey(_)) | Route::BackendApi => Ok(JsValue::UNDEFINED),
         }
+    }
+
+    /// The address of the hand-out area (crate docs), for a `Uint32Array` over the module's memory.
+    #[wasm_bindgen(js_name = handoutAt)]
+    pub fn handout_at(&self) -> u32 {
+        self.handout.as_ptr() as usize as u32
     }
 
     /// The result of the cache hit [`Client::step`] last returned a serial for, once: `undefined` when it was
@@ -360,38 +381,33 @@ fn verification_to_js(verification: &Verification) -> JsValue {
 type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>;
 
 impl Client {
-    /// Keeps `waiting` until JS brings the signature check's answer; returns `[handle, key, signature, data]`,
-    /// or `undefined` (make the call) when the key was never imported into a `CryptoKey`.
+    /// Keeps `waiting` until JS brings the signature check's answer; returns the `CryptoKey` with the hand-out
+    /// area filled in (crate docs), or `undefined` (make the call) when the key was never imported.
     fn hand_out(&self, waiting: Waiting) -> JsValue {
         let pending = waiting.signature();
         let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
         else {
             return JsValue::UNDEFINED;
         };
-        let handle = self.next_handle.get().wrapping_add(1);
+        // Never 0: handout[0] = 0 says "no signature check".
+        let handle = self.next_handle.get().wrapping_add(1).max(1);
         self.next_handle.set(handle);
         let mut list = self.pending.borrow_mut();
         if list.len() >= MAX_PENDING_SIGNATURES {
             list.remove(0);
         }
-        // Stored before the views are made: growing the list may grow the memory, which would empty them.
+        // The bytes live in heap buffers the waiting verification owns: moving it into the list moves neither.
+        let at = |bytes: &[u8]| (bytes.as_ptr() as usize as u32, bytes.len() as u32);
+        let (signature, data) = (at(pending.signature()), at(pending.signed_data()));
         list.push((handle, waiting));
-        let Some((_, waiting)) = list.last() else {
-            return JsValue::UNDEFINED;
-        };
-        let pending = waiting.signature();
-        // SAFETY: views, not copies, of two heap buffers the stored `waiting` owns; they stay alive and unchanged
-        // until `finish` takes it back. Nothing allocates in this module's memory after this point, JS passes the
-        // views straight to `crypto.subtle.verify`, which copies its byte arguments before it returns, and no WASM
-        // code runs in between, so the memory cannot grow under them (if it did, the views would be empty and the
-        // check would fail, never pass).
-        let (signature, data) = unsafe {
-            (
-                Uint8Array::view(pending.signature()),
-                Uint8Array::view(pending.signed_data()),
-            )
-        };
-        Array::of4(&handle.into(), &crypto_key, &signature, &data).into()
+        for (cell, value) in
+            self.handout
+                .iter()
+                .zip([handle, signature.0, signature.1, data.0, data.1])
+        {
+            cell.set(value);
+        }
+        crypto_key.into()
     }
 
     /// The waiting verification for `handle` (`None` when it was dropped) and the signature check's answer:

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Up to this many keys a duplicate is found by scanning the entries; past it by an index built then, so an
@@ -23,7 +23,7 @@ pub struct JsonObject {
 impl JsonObject {
     /// The object `text` holds: `None` when it is not valid JSON or not an object.
     pub fn parse(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        serde_json::from_str::<MaybeObject>(text).ok()?.0
     }
 
     /// The value of `key`, if present.
@@ -85,18 +85,23 @@ impl From<Map<String, Value>> for JsonObject {
     }
 }
 
-impl<'de> Deserialize<'de> for JsonObject {
+/// The top-level value of a JWT segment: `Some` object, or `None` for any other JSON value. Not an error:
+/// every error serde could build describes the value, which links `core::fmt`'s float formatting
+/// (`invalid_type`, ≈ 14 KB of code and tables) or serde_json's message parsing (`custom`, ≈ 3 KB).
+struct MaybeObject(Option<JsonObject>);
+
+impl<'de> Deserialize<'de> for MaybeObject {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ObjectVisitor;
 
         impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = JsonObject;
+            type Value = MaybeObject;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MaybeObject, A::Error> {
                 let mut object = JsonObject {
                     entries: Vec::with_capacity(map.size_hint().unwrap_or(8).min(SCAN_LIMIT)),
                 };
@@ -105,11 +110,36 @@ impl<'de> Deserialize<'de> for JsonObject {
                     let value = map.next_value::<Value>()?;
                     object.set(key, value, &mut index);
                 }
-                Ok(object)
+                Ok(MaybeObject(Some(object)))
+            }
+
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<MaybeObject, E> {
+                Ok(MaybeObject(None))
+            }
+            // An array's items are left unread: serde_json then fails on them, or accepts `[]`; either way no object.
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<MaybeObject, A::Error> {
+                Ok(MaybeObject(None))
             }
         }
 
-        deserializer.deserialize_map(ObjectVisitor)
+        // `deserialize_any`, not `deserialize_map`: serde_json's map path describes a non-object with
+        // `invalid_type` before the visitor sees it.
+        deserializer.deserialize_any(ObjectVisitor)
     }
 }
 
