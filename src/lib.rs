@@ -172,7 +172,7 @@ impl Client {
             pending: RefCell::new(Vec::new()),
             next_handle: Cell::new(0),
             last_hit: RefCell::new(None),
-            handout: Box::new(Default::default()),
+            handout: Box::default(),
         })
     }
 
