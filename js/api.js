@@ -68,8 +68,11 @@ export function createClerkClient(options = {}) {
     let outcome;
     try {
       outcome = s.client.step(STEP_VERIFY, onlyToken(params), params);
+      const handed = handedOut(s);
       if (typeof outcome === 'number') outcome = hitResult(s, outcome);
-      else if (outcome !== undefined && memoryU32(s.inst)[s.handout] !== 0) outcome = await checkSignature(outcome, s);
+      else if (handed === HANDED_OUT_SIGNATURE) outcome = await checkSignature(outcome, s);
+      // `onlyToken` again for the second step: its UTF-8 is a shared scratch buffer, overwritten across an await.
+      else if (handed === HANDED_OUT_IMPORT) outcome = await importThenStep(s, outcome, STEP_VERIFY, () => onlyToken(params), params);
     } catch (e) {
       throw fail(e, s, signal);
     }
@@ -104,8 +107,11 @@ export function createClerkClient(options = {}) {
     let state;
     try {
       // Like `verify`: synchronous unless a JWKS fetch, a key import or the Backend API is needed.
-      state = s.client.step(STEP_AUTHENTICATE, authorization === undefined ? undefined : utf8(authorization), options);
-      if (state !== undefined && memoryU32(s.inst)[s.handout] !== 0) state = await checkSignature(state, s);
+      const text = () => (authorization === undefined ? undefined : utf8(authorization));
+      state = s.client.step(STEP_AUTHENTICATE, text(), options);
+      const handed = handedOut(s);
+      if (handed === HANDED_OUT_SIGNATURE) state = await checkSignature(state, s);
+      else if (handed === HANDED_OUT_IMPORT) state = await importThenStep(s, state, STEP_AUTHENTICATE, text, options);
     } catch (e) {
       throw fail(e, s, signal);
     }
@@ -193,6 +199,35 @@ function secretAsToken(params) {
 /** The kinds of `Client.step`, the hot path of src/lib.rs (its crate docs describe the protocol). */
 const STEP_VERIFY = 0;
 const STEP_AUTHENTICATE = 1;
+
+/**
+ * After a step of session `s` that handed out a key import (`importing`, a promise of whether it succeeded; src/lib.rs,
+ * crate docs): awaits it and steps once more, `client.step(kind, text(), params)`, then finishes as the first step
+ * would have. Resolves to the result, or undefined (make the call: the import failed, or the key is still missing).
+ */
+async function importThenStep(s, importing, kind, text, params) {
+  // Tracked like every async call: a trap while it runs rejects it (runtime.js).
+  const imported = await track(importing, s.inst);
+  if (s.gen !== generation) throw restartError(s.inst.glue);
+  if (!imported) return undefined;
+  const outcome = s.client.step(kind, text(), params);
+  const handed = handedOut(s);
+  // A second import promise resolves to a boolean and never rejects: it can be left alone.
+  if (handed === HANDED_OUT_IMPORT) return undefined;
+  if (typeof outcome === 'number') return hitResult(s, outcome);
+  return handed === HANDED_OUT_SIGNATURE ? checkSignature(outcome, s) : outcome;
+}
+
+const HANDED_OUT_NOTHING = 0;
+const HANDED_OUT_IMPORT = 1;
+const HANDED_OUT_SIGNATURE = 2;
+
+/** What the last step of session `s` handed out: a signature check, a key import, or nothing. */
+function handedOut(s) {
+  const m = memoryU32(s.inst);
+  if (m[s.handout] !== 0) return HANDED_OUT_SIGNATURE;
+  return m[s.handout + 1] === HANDED_OUT_IMPORT ? HANDED_OUT_IMPORT : HANDED_OUT_NOTHING;
+}
 
 /**
  * The memory of instance `inst` as u32s, for the hand-out areas of its `Client`s (src/lib.rs, crate docs): at

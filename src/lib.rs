@@ -27,15 +27,18 @@
 //!                                     crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data) on views
 //!                                     of those bytes, then client.finish(handle, verdict, thrown): the result,
 //!                                     or undefined (the handle was dropped: make the call)
+//!     a promise, with handout[0] = 0 and handout[1] = 1 → the key was never imported into a CryptoKey: the
+//!                                     promise imports it (true: imported, false: the import failed); await
+//!                                     it and step again once (still no CryptoKey, or false: make the call)
 //!     anything else (handout[0] = 0) → the result (a request state)
 //!   a thrown tagged Error           → the verification failed
 //!   ```
 //!
-//!   Every `step` clears handout[0] first. The bytes stay where they are until `finish` takes the waiting
-//!   verification back, but a view of them is valid only until the next call into the module (which may grow
-//!   its memory): `verify` copies its arguments before it returns its promise. Numbers in memory, not an
-//!   array of four values: building that array (`Array.of` through an import) and two views from Rust cost
-//!   about as much as all the claim checks.
+//!   Every `step` clears handout[0] and handout[1] first. The bytes stay where they are until `finish` takes
+//!   the waiting verification back, but a view of them is valid only until the next call into the module (which
+//!   may grow its memory): `verify` copies its arguments before it returns its promise. Numbers in memory rather
+//!   than an array of four values: building that array (`Array.of` through an import) and two views from Rust
+//!   took ≈ 4 % of a verification in workerd's CPU profile (docs/benchmarks-workerd-profile.md).
 
 mod convert;
 mod platform;
@@ -58,6 +61,7 @@ use std::rc::Rc;
 
 use clerk_m2m_core::authenticate::{AuthStep, PendingAuth};
 use clerk_m2m_core::jwt::{JwtOptions, PendingSignature, Prepared, Verification};
+use clerk_m2m_core::ports::{RsaAlgorithm, RsaPublicKey};
 use clerk_m2m_core::verify::Route;
 use clerk_m2m_core::{ClientConfig, Error};
 use js_sys::{Function, Promise, Reflect};
@@ -141,6 +145,8 @@ pub struct Client {
 
 /// `[handle, signature pointer, signature length, data pointer, data length]`.
 const HANDOUT_LEN: usize = 5;
+/// handout[1] when handout[0] is 0: the step returned a promise of a key import (see [`Client::hand_out`]).
+const HANDOUT_IMPORT: u32 = 1;
 
 #[wasm_bindgen]
 impl Client {
@@ -260,8 +266,8 @@ impl Client {
         text: Option<Vec<u8>>,
         params: JsValue,
     ) -> Result<JsValue, JsValue> {
-        if let Some(flag) = self.handout.first() {
-            flag.set(0);
+        for cell in self.handout.iter().take(2) {
+            cell.set(0);
         }
         let shared = &self.shared;
         let text = text.map(from_utf8);
@@ -387,7 +393,7 @@ impl Client {
         let pending = waiting.signature();
         let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
         else {
-            return JsValue::UNDEFINED;
+            return self.import_first(pending.algorithm(), pending.key().clone());
         };
         // Never 0: handout[0] = 0 says "no signature check".
         let handle = self.next_handle.get().wrapping_add(1).max(1);
@@ -408,6 +414,17 @@ impl Client {
             cell.set(value);
         }
         crypto_key.into()
+    }
+
+    /// The key of a signature check was never imported: a promise of its import (`true` once the `CryptoKey` is
+    /// cached, `false` when the import failed), with handout[1] = [`HANDOUT_IMPORT`] (crate docs). JS awaits it
+    /// and steps again, so that a first verification runs the same code as every later one, not the async
+    /// path (whose code V8 would compile for that one call: the largest part of a cold Worker's first request).
+    fn import_first(&self, alg: RsaAlgorithm, key: Rc<RsaPublicKey>) -> JsValue {
+        if let Some(flag) = self.handout.get(1) {
+            flag.set(HANDOUT_IMPORT);
+        }
+        future_to_promise(async move { Ok(webcrypto::import(alg, &key).await.into()) }).into()
     }
 
     /// The waiting verification for `handle` (`None` when it was dropped) and the signature check's answer:

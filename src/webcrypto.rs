@@ -117,6 +117,14 @@ async fn crypto_key(
     Ok(imported)
 }
 
+/// Imports `key` for `alg` into the cache of imported keys, unless it is there already: whether it is now.
+pub(crate) async fn import(alg: RsaAlgorithm, key: &RsaPublicKey) -> bool {
+    match subtle() {
+        Ok(subtle) => crypto_key(&subtle, alg, key).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
 impl SignatureVerifier for WebPlatform {
     async fn verify_rsa(
         &self,

@@ -42,7 +42,7 @@ async function withSubtleVerify(fake, fn) {
 test('the synchronous path gives the same result as the first (async) verification, for every param shape', async () => {
   const t = token('mt_same');
   const cold = createClerkClient({ jwtKey: keys.rsa.pem, verifiedTokenCacheSize: 0 });
-  const first = await cold.m2m.verify({ token: t }); // imports the key: the async path
+  const first = await cold.m2m.verify({ token: t }); // imports the key, then steps again
   const again = await cold.m2m.verify({ token: t }); // CryptoKey cached: the synchronous path
   const withOptions = await cold.m2m.verify({ token: t, clockSkewInMs: 5000, audience: [] });
   const signal = new AbortController().signal;
@@ -51,6 +51,48 @@ test('the synchronous path gives the same result as the first (async) verificati
   assert.deepEqual(plain(withOptions), plain(first));
   assert.deepEqual(plain(withSignal), plain(first));
   assert.equal(first.id, 'mt_same');
+});
+
+/** Runs `fn` with crypto.subtle.importKey wrapped by `wrap(original)`; resolves to [fn's result, import count]. */
+async function countingImports(fn, wrap = (f) => f) {
+  const subtle = globalThis.crypto.subtle;
+  const importKey = subtle.importKey;
+  const wrapped = wrap(importKey.bind(subtle));
+  let calls = 0;
+  subtle.importKey = (...args) => {
+    calls++;
+    return wrapped(...args);
+  };
+  try {
+    return [await fn(), calls];
+  } finally {
+    subtle.importKey = importKey;
+  }
+}
+
+test('a first verification imports its key once and then takes the synchronous path; a failed import is the async path\'s error', async () => {
+  const fresh = makeKeys();
+  const t = jwt(fresh, HEADER, payload(now(), { jti: 'mt_first' }));
+  const [first, imports] = await countingImports(() => createClerkClient({ jwtKey: fresh.rsa.pem }).m2m.verify({ token: t }));
+  assert.equal(first.id, 'mt_first');
+  assert.equal(imports, 1);
+  // The import fails: the step gives up and the all-Rust path tries it again, and fails the way it always did.
+  const failing = () => () => Promise.reject(new DOMException('no import', 'DataError'));
+  const [failure, attempts] = await countingImports(
+    () => createClerkClient({ jwtKey: makeKeys().rsa.pem }).m2m.verify({ token: t }).then(() => assert.fail('verified'), (e) => e),
+    failing,
+  );
+  assert.ok(failure instanceof MachineTokenVerificationError);
+  assert.equal(failure.message, 'Error verifying JWT signature. Error: DataError: no import');
+  assert.equal(attempts, 2);
+  // authenticateRequest's first call takes the same way.
+  // (A key of its own: imported keys are shared by the clients of one instance.)
+  const other = makeKeys();
+  const otherToken = jwt(other, HEADER, payload(now(), { jti: 'mt_first_state' }));
+  const [state, stateImports] = await countingImports(() => createClerkClient({ jwtKey: other.rsa.pem })
+    .authenticateRequest(new Request('https://api.example.test/', { headers: { authorization: `Bearer ${otherToken}` } }), { acceptsToken: 'm2m_token' }));
+  assert.equal(state.isAuthenticated, true);
+  assert.equal(stateImports, 1);
 });
 
 test('64 distinct tokens in flight, some tampered, each get their own answer', async () => {
