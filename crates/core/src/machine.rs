@@ -110,22 +110,18 @@ fn decode_error(message: &'static str) -> VerificationError {
     )
 }
 
-/// The three dot-separated parts of `token`, or `None` for any other number of parts. A byte scan: `str::split`
-/// with a `char` pattern runs a generic searcher, a noticeable share of a verification.
+/// The three dot-separated parts of `token`, or `None` for any other number of parts: one pass of `memchr`
+/// (`str::find` of a `char`). A byte iterator with a closure is 3–4× slower at the package's `opt-level = "z"`
+/// (its closure is not inlined), and `split` would scan twice as the routing and the decoder both split.
 fn three_parts(token: &str) -> Option<[&str; 3]> {
-    let mut dots = token
-        .bytes()
-        .enumerate()
-        .filter_map(|(i, b)| (b == b'.').then_some(i));
-    let (first, second) = (dots.next()?, dots.next()?);
-    if dots.next().is_some() {
+    let (header, rest) = token.split_at_checked(token.find('.')?)?;
+    let rest = rest.get(1..)?;
+    let (payload, signature) = rest.split_at_checked(rest.find('.')?)?;
+    let signature = signature.get(1..)?;
+    if signature.contains('.') {
         return None;
     }
-    Some([
-        token.get(..first)?,
-        token.get(first + 1..second)?,
-        token.get(second + 1..)?,
-    ])
+    Some([header, payload, signature])
 }
 
 /// Base64url in the reference's "loose" mode: trailing `=` padding tolerated; characters outside the
@@ -162,9 +158,17 @@ fn decode_object(segment: &str) -> Option<JsonObject> {
 /// assert_eq!(jwt.signed_data, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9");
 /// ```
 pub fn decode_jwt(token: &str) -> Result<DecodedJwt<'_>, VerificationError> {
-    let Some([header, payload, signature]) = three_parts(token) else {
+    let Some(parts) = three_parts(token) else {
         return Err(decode_error(MSG_JWT_FORM_PARTS));
     };
+    decode_parts(token, parts)
+}
+
+/// [`decode_jwt`] of a token already split into its three parts.
+fn decode_parts<'a>(
+    token: &'a str,
+    [header, payload, signature]: [&'a str; 3],
+) -> Result<DecodedJwt<'a>, VerificationError> {
     let decoded = (|| {
         Some(DecodedJwt {
             header: decode_object(header)?,
@@ -180,11 +184,12 @@ pub fn decode_jwt(token: &str) -> Result<DecodedJwt<'_>, VerificationError> {
 /// character outside the alphabet, so only what it tolerates and `is_jwt_format` does not (empty segments and
 /// trailing `=` padding) is checked first.
 fn decoded_if_jwt(token: &str) -> Option<DecodedJwt<'_>> {
-    if three_parts(token)?
+    let parts = three_parts(token)?;
+    if parts
         .iter()
         .all(|part| !part.is_empty() && !part.ends_with('='))
     {
-        decode_jwt(token).ok()
+        decode_parts(token, parts).ok()
     } else {
         None
     }
