@@ -68,11 +68,14 @@ export function createClerkClient(options = {}) {
     let outcome;
     try {
       outcome = s.client.step(STEP_VERIFY, onlyToken(params), params);
-      const handed = handedOut(s);
+      // A cache hit's serial hands out nothing: the hand-out area is read only when it is not one.
       if (typeof outcome === 'number') outcome = hitResult(s, outcome);
-      else if (handed === HANDED_OUT_SIGNATURE) outcome = await checkSignature(outcome, s);
-      // `onlyToken` again for the second step: its UTF-8 is a shared scratch buffer, overwritten across an await.
-      else if (handed === HANDED_OUT_IMPORT) outcome = await importThenStep(s, outcome, STEP_VERIFY, () => onlyToken(params), params);
+      else {
+        const handed = handedOut(s);
+        if (handed === HANDED_OUT_SIGNATURE) outcome = await checkSignature(outcome, s);
+        // `onlyToken` again for the second step: its UTF-8 is a shared scratch buffer, overwritten across an await.
+        else if (handed === HANDED_OUT_IMPORT) outcome = await importThenStep(s, outcome, STEP_VERIFY, () => onlyToken(params), params);
+      }
     } catch (e) {
       throw fail(e, s, signal);
     }

@@ -34,7 +34,7 @@
 //!   a thrown tagged Error           → the verification failed
 //!   ```
 //!
-//!   Every `step` clears handout[0] and handout[1] first. The bytes stay where they are until `finish` takes
+//!   Every `step` clears `handout[0]` and `handout[1]` first. The bytes stay where they are until `finish` takes
 //!   the waiting verification back, but a view of them is valid only until the next call into the module (which
 //!   may grow its memory): `verify` copies its arguments before it returns its promise. Numbers in memory rather
 //!   than an array of four values: building that array (`Array.of` through an import) and two views from Rust
@@ -145,7 +145,7 @@ pub struct Client {
 
 /// `[handle, signature pointer, signature length, data pointer, data length]`.
 const HANDOUT_LEN: usize = 5;
-/// handout[1] when handout[0] is 0: the step returned a promise of a key import (see [`Client::hand_out`]).
+/// `handout[1]` when `handout[0]` is 0: the step returned a promise of a key import (see [`Client::hand_out`]).
 const HANDOUT_IMPORT: u32 = 1;
 
 #[wasm_bindgen]
@@ -388,7 +388,7 @@ type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, Error>>>>;
 
 impl Client {
     /// Keeps `waiting` until JS brings the signature check's answer; returns the `CryptoKey` with the hand-out
-    /// area filled in (crate docs), or `undefined` (make the call) when the key was never imported.
+    /// area filled in (crate docs), or, when the key was never imported, the promise of [`Client::import_first`].
     fn hand_out(&self, waiting: Waiting) -> JsValue {
         let pending = waiting.signature();
         let Some(crypto_key) = webcrypto::cached_crypto_key(pending.algorithm(), pending.key())
@@ -417,9 +417,10 @@ impl Client {
     }
 
     /// The key of a signature check was never imported: a promise of its import (`true` once the `CryptoKey` is
-    /// cached, `false` when the import failed), with handout[1] = [`HANDOUT_IMPORT`] (crate docs). JS awaits it
-    /// and steps again, so that a first verification runs the same code as every later one, not the async
-    /// path (whose code V8 would compile for that one call: the largest part of a cold Worker's first request).
+    /// cached, `false` when the import failed), with `handout[1]` = [`HANDOUT_IMPORT`] (crate docs). JS awaits it
+    /// and steps again, so that a first verification runs the same code as every later one rather than the
+    /// async path, whose code V8 would otherwise compile for that one call (no gain was measurable above the
+    /// noise: docs/benchmarks.md, issue 19).
     fn import_first(&self, alg: RsaAlgorithm, key: Rc<RsaPublicKey>) -> JsValue {
         if let Some(flag) = self.handout.get(1) {
             flag.set(HANDOUT_IMPORT);
