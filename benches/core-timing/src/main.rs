@@ -140,6 +140,20 @@ fn main() {
     let result = verify(&config, &jwt, &params);
     verify(&cconfig, &cjwt, &params);
 
+    // With a fourth argument (a file of tokens, one per line, more than the default cache holds): the miss path,
+    // distinct tokens verified with the cache off and through the default 1000-entry cache (each one evicts).
+    let distinct: Vec<Value> = args
+        .get(4)
+        .map(|f| std::fs::read_to_string(f).expect("tokens file"))
+        .map(|t| t.lines().map(|l| json!({ "token": l.trim() })).collect())
+        .unwrap_or_default();
+    let (dconfig, djwt) = client(1000);
+    let (off_next, on_next) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let next = |cell: &std::cell::Cell<usize>| {
+        cell.set((cell.get() + 1) % distinct.len());
+        &distinct[cell.get()]
+    };
+
     let segments: Vec<&str> = token.split('.').collect();
     let header = Base64UrlUnpadded::decode_vec(segments[0]).expect("header");
     let payload = Base64UrlUnpadded::decode_vec(segments[1]).expect("payload");
@@ -224,6 +238,24 @@ fn main() {
             }),
         ),
     ];
+    if !distinct.is_empty() {
+        steps.push((
+            "distinct_cache_off_ns",
+            Box::new(|| {
+                black_box(verify(&config, &jwt, next(&off_next)));
+            }),
+        ));
+        steps.push((
+            "distinct_default_cache_ns",
+            Box::new(|| {
+                black_box(verify(&dconfig, &djwt, next(&on_next)));
+            }),
+        ));
+    }
+    // CT_ONLY=<substring>: time only the steps whose name holds it (e.g. to profile one of them).
+    if let Ok(only) = std::env::var("CT_ONLY") {
+        steps.retain(|(name, _)| name.contains(only.as_str()));
+    }
     let mut out = serde_json::Map::new();
     for (name, ns) in time_all(n, &mut steps) {
         out.insert(name.into(), json!(ns));

@@ -36,6 +36,11 @@ impl JsonObject {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The entries in order, by value.
+    pub fn into_entries(self) -> Vec<(String, Value)> {
+        self.entries
+    }
+
     /// The keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.entries.iter().map(|(k, _)| k)

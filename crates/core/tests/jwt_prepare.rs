@@ -238,9 +238,14 @@ fn every_hit_on_one_entry_has_its_serial_and_every_verification_its_own() {
     let first_a = verified(&a);
     let first_b = verified(&b);
     assert_ne!(first_a.serial, first_b.serial);
+    // The first hit maps the entry's result (a miss does not keep one); every later hit hands out that one.
+    let first_hit = verified(&a);
+    assert_eq!(first_hit.token, first_a.token);
+    assert!(![first_a.serial, first_b.serial].contains(&first_hit.serial));
     for _ in 0..3 {
         let hit = verified(&a);
-        assert_eq!((hit.serial, &hit.token), (first_a.serial, &first_a.token));
+        assert_eq!((hit.serial, &hit.token), (first_hit.serial, &first_a.token));
+        assert!(std::rc::Rc::ptr_eq(&hit, &first_hit));
     }
     // Without the cache, the same token is a new verification each time: a new serial, an equal result.
     let uncached = JwtOptions {

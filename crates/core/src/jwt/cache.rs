@@ -1,74 +1,38 @@
 //! The verified-token cache: verifying the same token string again skips decoding and the signature check.
 //!
 //! * Keyed by the **full token string** (exact match: no hash whose collisions an attacker could forge).
-//! * Holds only [`VerifiedToken`]s, which only the pipeline builds, with the `M2mToken` they mapped to.
+//! * Holds only [`CachedToken`]s, which only a `VerifiedToken` becomes: the claims the checks re-run on, the
+//!   key, and the result once a hit needed it (a miss keeps no result: see [`CachedToken`]).
 //! * On a hit the pipeline still resolves the key (an entry dies with a key that left the JWKS or changed)
 //!   and re-runs every claim check with the call's clock skew and audience, so an entry never outlives
 //!   the token's `exp`; expired entries are dropped when met.
 //! * Bounded, with CLOCK (second-chance) eviction: O(1) per insert, where a least-recently-used scan cost
 //!   ~9 µs per new token once full (a whole signature check costs ~15 µs in workerd). A hit marks its entry;
 //!   the hand passes over marked entries once (unmarking them) and evicts the first unmarked one.
-//! * Hashed on the last 64 bytes of the token (FxHash's mixing) rather than all of it with SipHash: the tail of
-//!   the signature already tells tokens apart, every lookup hashes, and only tokens whose signature verified
-//!   are ever inserted, so an attacker cannot fill the table with colliding keys. Equality is still the full
-//!   string; two cached tokens never share a hash (the newer replaces the older).
+//! * Hashed on the length and last 16 bytes of the token (FxHash's mixing) rather than all of it with SipHash:
+//!   the tail of the signature already tells tokens apart, every lookup hashes, and only tokens whose signature
+//!   verified are ever inserted, so an attacker cannot fill the table with colliding keys. Equality is still the
+//!   full string; two cached tokens never share a hash (the newer replaces the older).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::verified::VerifiedToken;
+use super::verified::CachedToken;
 use crate::bytes::same_bytes;
-use crate::token::M2mToken;
-
-/// A successful verification: the token, and a serial naming it.
-#[derive(Debug)]
-pub struct Verification {
-    /// The result.
-    pub token: M2mToken,
-    /// Unique among the verifications of this process (never reused), so a binding can key what it built
-    /// from `token` by it: every cache hit on this entry hands out the same `serial` and the same token.
-    pub serial: u64,
-}
-
-/// Two verifications are equal when their results are: the serial only names one of them.
-impl PartialEq for Verification {
-    fn eq(&self, other: &Self) -> bool {
-        self.token == other.token
-    }
-}
-
-/// The next [`Verification::serial`]. Starts at 1; at one verification per nanosecond it would take
-/// centuries to pass 2^53, the largest integer a JS number holds exactly.
-static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
-
-impl Verification {
-    /// Wraps a result under a new serial.
-    pub fn new(token: M2mToken) -> Self {
-        let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
-        Self { token, serial }
-    }
-
-    /// The result, cloned only when the verification is still shared (with the verified-token cache).
-    pub fn into_token(self: Rc<Self>) -> M2mToken {
-        Rc::try_unwrap(self).map_or_else(|shared| shared.token.clone(), |own| own.token)
-    }
-}
 
 /// One cached verification.
 #[derive(Debug, Clone)]
 pub(crate) struct CachedVerification {
-    /// The verified token (payload, kid, algorithm and key).
-    pub token: Rc<VerifiedToken>,
-    /// What it mapped to.
-    pub result: Rc<Verification>,
+    /// What is kept of the verified token: its checked claims, kid, algorithm and key, and its result once a
+    /// hit needed it.
+    pub token: Rc<CachedToken>,
 }
 
-/// FxHash's word-at-a-time mixing (rustc's hasher) over at most the last 64 bytes of each write; not keyed
-/// (see the module comment).
+/// FxHash's mixing (rustc's hasher) of the words it is given: the index's keys are [`token_hash`]es, which
+/// are mixed already. Not keyed (see the module comment).
 #[derive(Default)]
 struct WordHasher(u64);
 
@@ -84,20 +48,13 @@ impl Hasher for WordHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        self.add(bytes.len() as u64);
-        let bytes = bytes.get(bytes.len().saturating_sub(64)..).unwrap_or(bytes);
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+        for &b in bytes {
+            self.add(u64::from(b));
         }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        if let Some(t) = tail.get_mut(..rest.len()) {
-            t.copy_from_slice(rest);
-        }
-        self.add(u64::from_le_bytes(tail) ^ rest.len() as u64);
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
     }
 }
 
@@ -117,9 +74,21 @@ struct Clock {
     index: HashMap<u64, usize, BuildHasherDefault<WordHasher>>,
 }
 
+/// The length and the last 16 bytes of `token`, mixed: for a JWT, the end of its signature (96 random bits).
 fn token_hash(token: &str) -> u64 {
+    let bytes = token.as_bytes();
     let mut h = WordHasher::default();
-    h.write(token.as_bytes());
+    h.add(bytes.len() as u64);
+    let tail = bytes.len().saturating_sub(16);
+    match bytes.get(tail..).map(<[u8; 16]>::try_from) {
+        Some(Ok(last)) => {
+            let last = u128::from_le_bytes(last);
+            h.add(last as u64);
+            h.add((last >> 64) as u64);
+        }
+        // Shorter than 16 bytes (not a JWT): byte by byte.
+        _ => bytes.iter().for_each(|b| h.add(u64::from(*b))),
+    }
     h.finish()
 }
 
@@ -280,15 +249,15 @@ impl VerifiedTokenCache {
 )]
 mod tests {
     use super::*;
+    use crate::jwt::verified::VerifiedToken;
     use serde_json::json;
 
     fn entry() -> CachedVerification {
         let token =
             VerifiedToken::for_tests(json!({"sub": "s", "exp": 1}).as_object().cloned().unwrap());
-        let result = Rc::new(Verification::new(token.to_m2m_token(0, 0.0).unwrap()));
+        let (_, cached) = token.into_result(0, 0.0, true).unwrap();
         CachedVerification {
-            token: Rc::new(token),
-            result,
+            token: Rc::new(cached.unwrap()),
         }
     }
 

@@ -10,10 +10,11 @@
 use serde_json::Value;
 
 use super::errors::{self, TimeClaim};
+use super::verified::CheckedClaims;
+#[cfg(doc)]
 use super::verified::VerifiedToken;
 use crate::error::Error;
 use crate::js::seconds_to_ms;
-use crate::json_object::JsonObject;
 
 /// The reference's default `clockSkewInMs`.
 pub const DEFAULT_CLOCK_SKEW_MS: f64 = 5000.0;
@@ -37,20 +38,20 @@ pub(crate) fn effective_skew(skew: Option<f64>) -> f64 {
     }
 }
 
-/// Runs every claim check, in the reference's order.
-pub(crate) fn check(token: &VerifiedToken, ctx: &ClaimContext<'_>) -> Result<(), Error> {
-    let payload = token.payload();
-    check_subject(payload)?;
-    check_audience(payload.get("aud"), ctx.audience)?;
+/// Runs every claim check, in the reference's order, on the claims of a [`VerifiedToken`] (or of what
+/// the verified-token cache kept of one).
+pub(crate) fn check(claims: CheckedClaims<'_>, ctx: &ClaimContext<'_>) -> Result<(), Error> {
+    check_subject(claims.sub)?;
+    check_audience(claims.aud, ctx.audience)?;
     let now = ctx.now_ms as f64;
-    check_expiration(payload.get("exp"), now, ctx.skew_ms)?;
-    check_not_before(payload.get("nbf"), now, ctx.skew_ms)?;
-    check_issued_at(payload.get("iat"), now, ctx.skew_ms)
+    check_expiration(claims.exp, now, ctx.skew_ms)?;
+    check_not_before(claims.nbf, now, ctx.skew_ms)?;
+    check_issued_at(claims.iat, now, ctx.skew_ms)
 }
 
 /// E12: `sub` must be a string (`''` is fine).
-fn check_subject(payload: &JsonObject) -> Result<(), Error> {
-    match payload.get("sub") {
+fn check_subject(sub: Option<&Value>) -> Result<(), Error> {
+    match sub {
         Some(Value::String(_)) => Ok(()),
         other => Err(errors::invalid_subject(other)),
     }
@@ -129,6 +130,7 @@ fn check_issued_at(iat: Option<&Value>, now: f64, skew: f64) -> Result<(), Error
 )]
 mod tests {
     use super::*;
+    use crate::jwt::verified::VerifiedToken;
     use serde_json::json;
 
     const NOW: u64 = 1_666_648_250_000;
@@ -141,7 +143,7 @@ mod tests {
         let token = VerifiedToken::for_tests(payload(v));
         let audience: Vec<String> = audience.iter().map(|s| (*s).to_owned()).collect();
         check(
-            &token,
+            token.checked_claims(),
             &ClaimContext {
                 now_ms: NOW,
                 skew_ms: skew,

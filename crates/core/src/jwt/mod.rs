@@ -12,9 +12,9 @@ pub mod options;
 mod pipeline;
 pub mod verified;
 
-pub use cache::{Verification, VerifiedTokenCache};
+pub use cache::VerifiedTokenCache;
 pub use claims::DEFAULT_CLOCK_SKEW_MS;
 pub use options::{JwtOptions, VerifyCallOptions, NON_FINITE_MEANS_UNSET};
 pub(crate) use pipeline::{complete, prepare_m2m_jwt};
 pub use pipeline::{verify_m2m_jwt, PendingKey, PendingSignature, Prepared};
-pub use verified::VerifiedToken;
+pub use verified::{Verification, VerifiedToken};

@@ -8,12 +8,12 @@
 
 use std::rc::Rc;
 
-use super::cache::{CachedVerification, Verification};
+use super::cache::CachedVerification;
 use super::claims::{self, effective_skew, ClaimContext};
 use super::errors;
 use super::header;
 use super::options::{JwtOptions, VerifyCallOptions};
-use super::verified::VerifiedToken;
+use super::verified::{Verification, VerifiedToken};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::json_object::JsonObject;
@@ -200,13 +200,13 @@ fn check_cached(
         return None;
     }
     let ctx = claim_context(now_ms, opts, call);
-    if let Err(e) = claims::check(&hit.token, &ctx) {
+    if let Err(e) = claims::check(hit.token.checked_claims(), &ctx) {
         if matches!(&e, Error::Verification(v) if v.reason == "expired") {
             opts.verified_tokens.remove(token);
         }
         return Some(Err(e));
     }
-    Some(Ok(hit.result))
+    Some(hit.token.result(token, ctx.now_ms, ctx.skew_ms))
 }
 
 impl PendingKey {
@@ -284,17 +284,17 @@ impl PendingSignature {
         } = self.carried;
         let verified = VerifiedToken::new(payload, kid, self.alg, self.key);
         let ctx = claim_context(now_ms, opts, &call);
-        claims::check(&verified, &ctx)?;
-        let result = Rc::new(Verification::new(
-            verified.to_m2m_token(ctx.now_ms, ctx.skew_ms)?,
-        ));
-        opts.verified_tokens.insert(
-            token,
-            CachedVerification {
-                token: Rc::new(verified),
-                result: result.clone(),
-            },
-        );
-        Ok(result)
+        claims::check(verified.checked_claims(), &ctx)?;
+        let keep = opts.verified_tokens.capacity() > 0;
+        let (result, cached) = verified.into_result(ctx.now_ms, ctx.skew_ms, keep)?;
+        if let Some(cached) = cached {
+            opts.verified_tokens.insert(
+                token,
+                CachedVerification {
+                    token: Rc::new(cached),
+                },
+            );
+        }
+        Ok(Rc::new(Verification::new(result)))
     }
 }

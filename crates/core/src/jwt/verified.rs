@@ -3,8 +3,10 @@
 //! checks and the mapping to [`M2mToken`] accept nothing else.
 #![deny(clippy::indexing_slicing)]
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -12,6 +14,7 @@ use super::errors;
 use crate::error::Error;
 use crate::js::{self, seconds_to_ms};
 use crate::json_object::JsonObject;
+use crate::machine::decode_jwt;
 use crate::ports::{RsaAlgorithm, RsaPublicKey};
 use crate::token::M2mToken;
 
@@ -76,20 +79,42 @@ impl VerifiedToken {
         )
     }
 
+    /// The claims the checks read.
+    pub(crate) fn checked_claims(&self) -> CheckedClaims<'_> {
+        let p = &self.payload;
+        CheckedClaims {
+            sub: p.get("sub"),
+            aud: p.get("aud"),
+            exp: p.get("exp"),
+            nbf: p.get("nbf"),
+            iat: p.get("iat"),
+        }
+    }
+
     /// `M2MToken.fromJwtPayload(payload, clockSkewInMs)` (§3.2), with the deviations of docs/compat.md:
     /// a non-string `scopes` is a typed error (E23), a string `aud` becomes a one-element array, a missing
     /// `iat` gives `createdAt`/`updatedAt` of 0.
+    #[cfg(test)]
     pub(crate) fn to_m2m_token(&self, now_ms: u64, skew_ms: f64) -> Result<M2mToken, Error> {
+        let copy = Self::new(
+            self.payload.clone(),
+            self.kid.clone(),
+            self.alg,
+            self.key.clone(),
+        );
+        copy.into_result(now_ms, skew_ms, false)
+            .map(|(token, _)| token)
+    }
+
+    /// [`VerifiedToken::to_m2m_token`], taking the payload apart instead of copying it, and what the
+    /// verified-token cache keeps of the token when `keep` (else `None`). Only once the claim checks passed.
+    pub(crate) fn into_result(
+        self,
+        now_ms: u64,
+        skew_ms: f64,
+        keep: bool,
+    ) -> Result<(M2mToken, Option<CachedToken>), Error> {
         let p = &self.payload;
-        let id = match p.get("jti") {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            other => js::to_string(other),
-        };
-        let subject = match p.get("sub") {
-            Some(Value::String(s)) => s.clone(),
-            other => js::to_string(other),
-        };
         let scopes = match p.get("scopes") {
             Some(Value::String(s)) => s.split(' ').map(str::to_owned).collect(),
             None | Some(Value::Null) => match p.get("aud") {
@@ -103,13 +128,6 @@ impl VerifiedToken {
             },
             Some(_) => return Err(errors::invalid_scopes()),
         };
-        // In the payload's order, as the reference's `fromJwtPayload` copies them.
-        let mut claims = Map::new();
-        for (k, v) in p.iter() {
-            if !RESERVED_CLAIMS.contains(&k.as_str()) {
-                claims.insert(k.clone(), v.clone());
-            }
-        }
         let exp_ms = p.get("exp").and_then(seconds_to_ms);
         let expired = exp_ms.is_some_and(|exp| exp <= now_ms as f64 - skew_ms);
         // `exp * 1000` and `iat * 1000` without truncation, like the reference's result mapping.
@@ -118,7 +136,35 @@ impl VerifiedToken {
                 .map(|s| (s * 1000.0).round() as i64)
         };
         let created_at = to_ms(p.get("iat")).unwrap_or(0);
-        Ok(M2mToken {
+        let expiration = to_ms(p.get("exp"));
+        let cached = keep.then(|| CachedToken {
+            aud: p.get("aud").cloned(),
+            exp: p.get("exp").cloned(),
+            nbf: p.get("nbf").cloned(),
+            iat: p.get("iat").cloned(),
+            kid: self.kid,
+            alg: self.alg,
+            key: self.key,
+            result: OnceCell::new(),
+        });
+        let (mut id, mut subject) = (String::new(), None);
+        // In the payload's order, as the reference's `fromJwtPayload` copies them: moved, not copied.
+        let mut claims = Map::new();
+        for (k, v) in self.payload.into_entries() {
+            match k.as_str() {
+                "jti" => id = jti_to_id(v),
+                "sub" => subject = Some(v),
+                _ if RESERVED_CLAIMS.contains(&k.as_str()) => {}
+                _ => {
+                    claims.insert(k, v);
+                }
+            }
+        }
+        let subject = match subject {
+            Some(Value::String(s)) => s,
+            other => js::to_string(other.as_ref()),
+        };
+        let token = M2mToken {
             id,
             subject,
             scopes,
@@ -130,11 +176,145 @@ impl VerifiedToken {
             revoked: false,
             revocation_reason: None,
             expired,
-            expiration: to_ms(p.get("exp")),
+            expiration,
             created_at,
             updated_at: created_at,
             token: None,
-        })
+        };
+        Ok((token, cached))
+    }
+}
+
+/// `jti` as the result's `id`: `''` when absent or `null`, else the string (or `String(jti)`).
+fn jti_to_id(jti: Value) -> String {
+    match jti {
+        Value::Null => String::new(),
+        Value::String(s) => s,
+        other => js::to_string(Some(&other)),
+    }
+}
+
+/// A successful verification: the token, and a serial naming it.
+#[derive(Debug)]
+pub struct Verification {
+    /// The result.
+    pub token: M2mToken,
+    /// Unique among the verifications of this process (never reused), so a binding can key what it built
+    /// from `token` by it: every cache hit on this entry hands out the same `serial` and the same token.
+    pub serial: u64,
+}
+
+/// Two verifications are equal when their results are: the serial only names one of them.
+impl PartialEq for Verification {
+    fn eq(&self, other: &Self) -> bool {
+        self.token == other.token
+    }
+}
+
+/// The next [`Verification::serial`]. Starts at 1; at one verification per nanosecond it would take
+/// centuries to pass 2^53, the largest integer a JS number holds exactly.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
+
+impl Verification {
+    /// Wraps a result under a new serial.
+    pub fn new(token: M2mToken) -> Self {
+        let serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
+        Self { token, serial }
+    }
+
+    /// The result, cloned only when the verification is still shared (with the verified-token cache).
+    pub fn into_token(self: Rc<Self>) -> M2mToken {
+        Rc::try_unwrap(self).map_or_else(|shared| shared.token.clone(), |own| own.token)
+    }
+}
+
+/// The claims the checks read (`sub`, `aud`, `exp`, `nbf`, `iat`), of a [`VerifiedToken`] or of a
+/// [`CachedToken`] made from one: nothing else builds one.
+#[derive(Clone, Copy)]
+pub(crate) struct CheckedClaims<'a> {
+    pub(super) sub: Option<&'a Value>,
+    pub(super) aud: Option<&'a Value>,
+    pub(super) exp: Option<&'a Value>,
+    pub(super) nbf: Option<&'a Value>,
+    pub(super) iat: Option<&'a Value>,
+}
+
+/// The `sub` of every [`CachedToken`]: the check of `sub` (a string) passed before the token was cached, and its
+/// value does not change, so the entry keeps no copy of it.
+static CHECKED_SUBJECT: Value = Value::String(String::new());
+
+/// What the verified-token cache keeps of a [`VerifiedToken`]: the claims its checks re-run on, the key it
+/// verified with, and its result once a cache hit needed it. Not the payload: an entry that is never hit (the
+/// usual case when tokens are distinct) then costs a few allocations to keep and to evict, not one per claim.
+pub struct CachedToken {
+    aud: Option<Value>,
+    exp: Option<Value>,
+    nbf: Option<Value>,
+    iat: Option<Value>,
+    kid: String,
+    alg: RsaAlgorithm,
+    key: Rc<RsaPublicKey>,
+    result: OnceCell<Rc<Verification>>,
+}
+
+impl CachedToken {
+    /// The claims the checks read.
+    pub(crate) fn checked_claims(&self) -> CheckedClaims<'_> {
+        CheckedClaims {
+            sub: Some(&CHECKED_SUBJECT),
+            aud: self.aud.as_ref(),
+            exp: self.exp.as_ref(),
+            nbf: self.nbf.as_ref(),
+            iat: self.iat.as_ref(),
+        }
+    }
+
+    /// The header's `kid` lookup string.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm the signature was checked with.
+    pub fn algorithm(&self) -> RsaAlgorithm {
+        self.alg
+    }
+
+    /// The key that verified the signature.
+    pub fn key(&self) -> &Rc<RsaPublicKey> {
+        &self.key
+    }
+
+    /// The result of `token` (the string this entry was cached under), mapped at the first hit that needs it
+    /// and kept: every later hit hands out the same one (and serial). `token`'s signature verified with
+    /// [`CachedToken::key`], which the caller has just found unchanged, so decoding it again is decoding a
+    /// verified token.
+    pub(crate) fn result(
+        &self,
+        token: &str,
+        now_ms: u64,
+        skew_ms: f64,
+    ) -> Result<Rc<Verification>, Error> {
+        if let Some(result) = self.result.get() {
+            return Ok(result.clone());
+        }
+        let jwt = decode_jwt(token)?;
+        let verified = VerifiedToken::new(jwt.payload, String::new(), self.alg, self.key.clone());
+        let (token, _) = verified.into_result(now_ms, skew_ms, false)?;
+        Ok(self
+            .result
+            .get_or_init(|| Rc::new(Verification::new(token)))
+            .clone())
+    }
+}
+
+impl fmt::Debug for CachedToken {
+    // Never print claim values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
