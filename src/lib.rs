@@ -288,9 +288,12 @@ impl Client {
             };
         }
         let route = match text {
-            Some(token) => {
-                clerk_m2m_core::verify::prepare_token(&shared.config, &shared.jwt, &token, now_ms())
-            }
+            Some(token) => clerk_m2m_core::verify::prepare_owned_token(
+                &shared.config,
+                &shared.jwt,
+                token,
+                now_ms(),
+            ),
             None => split_signal(&params).and_then(|(params, _)| {
                 clerk_m2m_core::verify::prepare(&shared.config, &shared.jwt, &params, now_ms())
             }),

@@ -2,6 +2,7 @@
 //! `sub` starts with `mch_`) is verified locally, with no Backend API request; anything else, malformed
 //! JWTs and JWTs of other subjects included, goes to `POST /m2m_tokens/verify`.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::config::{ClientConfig, Secret};
 use crate::error::Error;
 use crate::jwt::{
-    complete, prepare_m2m_jwt, JwtOptions, Prepared, Verification, VerifyCallOptions,
+    complete, prepare_m2m_jwt, DecodedParts, JwtOptions, Prepared, Verification, VerifyCallOptions,
 };
 use crate::m2m::verify_opaque_parsed;
 use crate::machine::decoded_m2m_jwt;
@@ -48,7 +49,14 @@ pub fn prepare(
     let Some(token) = params.get("token").and_then(Value::as_str) else {
         return Ok(Route::BackendApi);
     };
-    route(config, jwt_options, token, Some(params), &call, now_ms)
+    route(
+        config,
+        jwt_options,
+        Cow::Borrowed(token),
+        Some(params),
+        &call,
+        now_ms,
+    )
 }
 
 /// [`prepare`] for params that are exactly `{ token }`, given as the token alone (bindings call this on
@@ -60,7 +68,26 @@ pub fn prepare_token(
     now_ms: u64,
 ) -> Result<Route, Error> {
     let call = VerifyCallOptions::default();
-    route(config, jwt_options, token, None, &call, now_ms)
+    route(
+        config,
+        jwt_options,
+        Cow::Borrowed(token),
+        None,
+        &call,
+        now_ms,
+    )
+}
+
+/// [`prepare_token`] of a token the caller owns: a local JWT keeps it (to hand out its signed bytes and to
+/// cache it) instead of a copy.
+pub fn prepare_owned_token(
+    config: &ClientConfig,
+    jwt_options: &JwtOptions,
+    token: String,
+    now_ms: u64,
+) -> Result<Route, Error> {
+    let call = VerifyCallOptions::default();
+    route(config, jwt_options, Cow::Owned(token), None, &call, now_ms)
 }
 
 /// Routes `token` and runs its local steps. `params`, when given, is validated once the token is known to
@@ -68,17 +95,17 @@ pub fn prepare_token(
 fn route(
     config: &ClientConfig,
     jwt_options: &JwtOptions,
-    token: &str,
+    token: Cow<'_, str>,
     params: Option<&Value>,
     call: &VerifyCallOptions,
     now_ms: u64,
 ) -> Result<Route, Error> {
     // A token in the verified-token cache was verified as an M2M JWT: no need to decode it to route.
-    let hit = jwt_options.verified_tokens.get(token);
+    let hit = jwt_options.verified_tokens.get(&token);
     let decoded = match hit {
         Some(_) => None,
-        None => match decoded_m2m_jwt(token) {
-            Some(decoded) => Some(decoded),
+        None => match decoded_m2m_jwt(&token) {
+            Some(decoded) => Some(DecodedParts::from(decoded)),
             None => return Ok(Route::BackendApi),
         },
     };

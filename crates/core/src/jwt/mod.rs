@@ -15,6 +15,6 @@ pub mod verified;
 pub use cache::VerifiedTokenCache;
 pub use claims::DEFAULT_CLOCK_SKEW_MS;
 pub use options::{JwtOptions, VerifyCallOptions, NON_FINITE_MEANS_UNSET};
-pub(crate) use pipeline::{complete, prepare_m2m_jwt};
+pub(crate) use pipeline::{complete, prepare_m2m_jwt, DecodedParts};
 pub use pipeline::{verify_m2m_jwt, PendingKey, PendingSignature, Prepared};
 pub use verified::{Verification, VerifiedToken};

@@ -6,6 +6,7 @@
 //! signatures without awaiting a future (the WASM binding awaits `crypto.subtle.verify` in JS) drives it
 //! directly; [`verify_m2m_jwt`] drives it with the core's async ports.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::cache::CachedVerification;
@@ -46,6 +47,26 @@ struct Carried {
     call: VerifyCallOptions,
 }
 
+/// A decoded token's parts, owned: the signed bytes are the token's first `signed_len` bytes.
+#[derive(Debug)]
+pub(crate) struct DecodedParts {
+    header: JsonObject,
+    payload: JsonObject,
+    signature: Vec<u8>,
+    signed_len: usize,
+}
+
+impl From<DecodedJwt<'_>> for DecodedParts {
+    fn from(jwt: DecodedJwt<'_>) -> Self {
+        Self {
+            signed_len: jwt.signed_data.len(),
+            header: jwt.header,
+            payload: jwt.payload,
+            signature: jwt.signature,
+        }
+    }
+}
+
 /// A token past step 1 (`cat`) whose key needs a JWKS fetch.
 #[derive(Debug)]
 pub struct PendingKey {
@@ -79,7 +100,15 @@ pub async fn verify_m2m_jwt<P: HttpClient + Clock + Timer + SignatureVerifier + 
     call: &VerifyCallOptions,
 ) -> Result<M2mToken, Error> {
     let hit = jwt_options.verified_tokens.get(token);
-    let prepared = prepare_m2m_jwt(config, jwt_options, token, hit, None, call, p.now_ms());
+    let prepared = prepare_m2m_jwt(
+        config,
+        jwt_options,
+        Cow::Borrowed(token),
+        hit,
+        None,
+        call,
+        p.now_ms(),
+    );
     complete(p, config, jwt_options, prepared)
         .await
         .map(Verification::into_token)
@@ -125,23 +154,24 @@ fn claim_context<'a>(
     }
 }
 
-/// Every step that needs no I/O, for `token`. `hit` is its verified-token cache entry, if any; `decoded`
-/// the token already decoded by the caller's routing, if it did (else it is decoded here: E22).
+/// Every step that needs no I/O, for `token` (kept, when owned, to the end: not copied). `hit` is its
+/// verified-token cache entry, if any; `decoded` the token already decoded by the caller's routing, if it did
+/// (else it is decoded here: E22).
 pub(crate) fn prepare_m2m_jwt(
     config: &ClientConfig,
     opts: &JwtOptions,
-    token: &str,
+    token: Cow<'_, str>,
     hit: Option<CachedVerification>,
-    decoded: Option<DecodedJwt<'_>>,
+    decoded: Option<DecodedParts>,
     call: &VerifyCallOptions,
     now_ms: u64,
 ) -> Prepared {
     if let Some(hit) = hit {
-        if let Some(outcome) = check_cached(config, opts, token, hit, call, now_ms) {
+        if let Some(outcome) = check_cached(config, opts, &token, hit, call, now_ms) {
             return Prepared::Done(outcome);
         }
     }
-    let jwt = match decoded.map_or_else(|| decode_jwt(token), Ok) {
+    let jwt = match decoded.map_or_else(|| decode_jwt(&token).map(DecodedParts::from), Ok) {
         Ok(jwt) => jwt,
         Err(e) => return Prepared::Done(Err(e.into())),
     };
@@ -151,8 +181,8 @@ pub(crate) fn prepare_m2m_jwt(
     let kid = header::kid_lookup(&jwt.header);
     let pending = PendingKey {
         carried: Carried {
-            signed_len: jwt.signed_data.len(),
-            token: token.to_owned(),
+            signed_len: jwt.signed_len,
+            token: token.into_owned(),
             payload: jwt.payload,
             signature: jwt.signature,
             kid,
