@@ -24,7 +24,7 @@ import { withUnknownKid } from './contenders.js';
 import { edgeScaleLane, renderEdgeScale, withEdgeSection, EDGE_PARAMS } from './lib/edge-scale.mjs';
 import { workerdProfileLane, PROFILE_PARAMS } from './lib/workerd-profile.mjs';
 import { coldBreakdownLane, renderColdBreakdown, withColdBreakdownSection, COLD_PARAMS } from './lib/cold-breakdown.mjs';
-import { WASM_OPT_LEVEL } from './lib/build-flags.mjs';
+import { WASM_OPT_FLAGS } from './lib/build-flags.mjs';
 
 const benches = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benches, '..');
@@ -350,7 +350,7 @@ function twiggyByCrate() {
   const env = { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
   const run = (cmd, args) => execFileSync(cmd, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dir, join(dir, 'clerk_m2m_edge.wasm')]);
-  run('wasm-opt', [WASM_OPT_LEVEL, '-g', '--strip-producers', 'clerk_m2m_edge_bg.wasm', '-o', 'named.wasm']);
+  run('wasm-opt', [...WASM_OPT_FLAGS, '-g', '--strip-producers', 'clerk_m2m_edge_bg.wasm', '-o', 'named.wasm']);
   run('wasm-opt', ['--strip-debug', 'named.wasm', '-o', 'stripped.wasm']); // names dropped, code as optimised
   const items = JSON.parse(run('twiggy', ['top', '-n', '100000', '--format', 'json', 'named.wasm']));
   const groups = {};
@@ -367,7 +367,7 @@ function twiggyByCrate() {
     named += bytes;
   }
   return {
-    source: `target/wasm32-unknown-unknown/release/clerk_m2m_edge.wasm → wasm-bindgen → wasm-opt ${WASM_OPT_LEVEL} -g`,
+    source: `target/wasm32-unknown-unknown/release/clerk_m2m_edge.wasm → wasm-bindgen → wasm-opt ${WASM_OPT_FLAGS.join(' ')} -g`,
     strippedBytes: statSync(join(dir, 'stripped.wasm')).size,
     shippedBytes: statSync(join(root, 'pkg/web/clerk_m2m_edge_bg.wasm')).size,
     codeAndDataBytes: total,

@@ -5,7 +5,7 @@
 // The Worker is the bench Worker of lane 2 (benches/workers/bench-ours.js, `?mode=run&c=<contender>&n=&offset=`),
 // bundled WITHOUT minification (so JS functions keep their names and esbuild's `// <file>` markers say which source
 // file a line belongs to) and with the shipped .wasm replaced by a names-kept build of the same code: the build's
-// own wasm-bindgen + `wasm-opt <WASM_OPT_LEVEL> --minify-imports-and-exports-and-modules`, plus `-g` (the name section kept). Its
+// own wasm-bindgen + `wasm-opt <WASM_OPT_FLAGS> --minify-imports-and-exports-and-modules`, plus `-g` (the name section kept). Its
 // imports and exports must be identical to the shipped .wasm's, or the lane profiles the shipped .wasm (unnamed).
 // Both bundles are also timed without the profiler (same loop), so the names-kept build is shown to run as fast.
 //
@@ -20,7 +20,7 @@ import { mintTokens } from './bapi.mjs';
 import { bundleWorker } from './scratch.mjs';
 import { miniflare, workerDef, timedFetch } from './workerd.mjs';
 import { median } from './stats.mjs';
-import { WASM_OPT_LEVEL } from './build-flags.mjs';
+import { WASM_OPT_FLAGS } from './build-flags.mjs';
 
 export const PROFILE_PARAMS = {
   full: { n: 20000, distinct: 4000, chunk: 2000, samplingUs: 50, timingRounds: 5, contenders: ['ours-jwtKey', 'ours-jwtKey-nocache'], stubContender: 'ours-jwtKey-nocache' },
@@ -41,7 +41,7 @@ function namedBundle(root, work, dev) {
   const run = (cmd, args) => execFileSync(cmd, args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   copyFileSync(join(root, 'target/wasm32-unknown-unknown/release/clerk_m2m_edge.wasm'), join(dir, 'clerk_m2m_edge.wasm'));
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dir, join(dir, 'clerk_m2m_edge.wasm')]);
-  const mapping = JSON.parse(run('wasm-opt', [WASM_OPT_LEVEL, '-g', '--strip-producers', '--minify-imports-and-exports-and-modules', 'clerk_m2m_edge_bg.wasm', '-o', 'named.wasm']));
+  const mapping = JSON.parse(run('wasm-opt', [...WASM_OPT_FLAGS, '-g', '--strip-producers', '--minify-imports-and-exports-and-modules', 'clerk_m2m_edge_bg.wasm', '-o', 'named.wasm']));
   const wasmFile = dev.files.find((f) => f.name.endsWith('.wasm'))?.name;
   if (!wasmFile) throw new Error('the bench bundle has no .wasm');
   const shipped = readFileSync(join(dev.dir, wasmFile));
