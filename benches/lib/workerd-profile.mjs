@@ -316,7 +316,7 @@ ${p.n} sequential verifications of ${p.distinct} distinct Clerk-shaped RS256 M2M
 of ${Math.min(p.n, 4000)}: a token comes back after ${p.distinct - 1} others, beyond the verified-token cache's 1000 entries, so a default client
 misses whenever its eviction keeps the most recent entries (\`hitResult\` in the table below is time in cache hits, if any).
 The bundle is unminified (JS names kept; esbuild's module markers give each function its source file) and its .wasm
-is ${r.named ? `a names-kept build of the same code (the build's wasm-bindgen + \`wasm-opt -Oz --minify-imports-and-exports-and-modules\` with \`-g\`; imports and exports identical to the shipped .wasm; ${r.named.namedBytes} bytes with names vs ${r.named.shippedBytes} shipped)` : `**the shipped .wasm (no names: ${esc(r.namedError ?? '')})**`}.
+is ${r.named ? `a names-kept build of the same code (the build's wasm-bindgen + \`wasm-opt ${WASM_OPT_FLAGS.join(' ')} --minify-imports-and-exports-and-modules\` with \`-g\`; imports and exports identical to the shipped .wasm; ${r.named.namedBytes} bytes with names vs ${r.named.shippedBytes} shipped)` : `**the shipped .wasm (no names: ${esc(r.namedError ?? '')})**`}.
 Self time per function: the time delta from each sample to the next, summed over the samples whose leaf is that
 function; % of the busy (non-idle) time; µs per verification = self time / ${p.n}. "(program)" is time in workerd/V8
 native code with no JS frame. A native API callback (WebCrypto's \`verify\`, \`TextDecoder.decode\`, …) has no frame of
