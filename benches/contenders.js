@@ -49,6 +49,8 @@ export async function floorVerifier(ctx, subtle = globalThis.crypto.subtle) {
  *   clerk-jwtKey, clerk-jwks          @clerk/backend's createClerkClient, default options
  *   jose-spki                         importSPKI(pem) once, then jwtVerify(token, key): jose at its fastest
  *   jose-jwks                         jwtVerify(token, createLocalJWKSet(jwks)): a key-set lookup per call
+ *   jose-nocrypto                     a jose-spki instance of its own, run with crypto.subtle.verify stubbed (breakdown
+ *                                     only: jose's cost beside the RSA check, to set against ours-nocrypto)
  *   floor                             crypto.subtle.verify with one reused CryptoKey
  */
 export function contenderFactories(libs, ctx) {
@@ -79,6 +81,7 @@ export function contenderFactories(libs, ctx) {
       const key = await importSPKI(ctx.pem, 'RS256');
       return (token) => jwtVerify(token, key, { algorithms: ['RS256'] });
     };
+    f['jose-nocrypto'] = f['jose-spki'];
     f['jose-jwks'] = () => {
       const keys = createLocalJWKSet(ctx.jwks);
       return (token) => jwtVerify(token, keys, { algorithms: ['RS256'] });

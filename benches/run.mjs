@@ -102,7 +102,7 @@ lanes.node = async (S) => {
     params: {
       ...p,
       sequential: ['ours-jwtKey', 'ours-jwks', 'ours-jwtKey-nocache', 'ours-jwks-nocache', 'clerk-jwtKey', 'clerk-jwks', 'jose-spki', 'jose-jwks',
-        'floor', 'node-crypto', 'ours-nocrypto', 'ours-nocrypto-nocache'],
+        'floor', 'node-crypto', 'ours-nocrypto', 'ours-nocrypto-nocache', 'jose-nocrypto'],
       concurrent: ['ours-jwtKey', 'ours-jwks', 'ours-jwtKey-nocache', 'ours-jwks-nocache', 'clerk-jwtKey', 'clerk-jwks', 'jose-spki', 'jose-jwks', 'floor'],
       repeated: ['ours-cached', 'clerk-jwtKey', 'jose-spki', 'floor'],
       mixed: ['ours-jwtKey', 'jose-spki', 'clerk-jwtKey', 'floor'],
@@ -128,6 +128,7 @@ lanes.workerd = async (S) => {
       ['clerk-jwtKey', 'bench-clerk', 'c=clerk-jwtKey'], ['clerk-jwks', 'bench-clerk', 'c=clerk-jwks'],
       ['jose-spki', 'bench-jose', 'c=jose-spki'], ['jose-jwks', 'bench-jose', 'c=jose-jwks'], ['floor', 'bench-floor', 'c=floor'],
       ['ours-nocrypto', 'bench-ours', 'c=ours-nocrypto&stub=1'], ['ours-nocrypto-nocache', 'bench-ours', 'c=ours-nocrypto-nocache&stub=1'],
+      ['jose-nocrypto', 'bench-jose', 'c=jose-nocrypto&stub=1'],
     ];
     const repeated = [
       ['ours-cached', 'bench-ours', 'c=ours-cached'], ['clerk-jwtKey', 'bench-clerk', 'c=clerk-jwtKey'],

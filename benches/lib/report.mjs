@@ -18,8 +18,9 @@ const LABEL = {
   'node-crypto': 'reference: `node:crypto` verify (sync), reused KeyObject',
   'ours-nocrypto': 'breakdown: clerk-m2m-edge `jwtKey` (default options) with `subtle.verify` stubbed',
   'ours-nocrypto-nocache': 'breakdown: clerk-m2m-edge `jwtKey`, token cache off, with `subtle.verify` stubbed',
+  'jose-nocrypto': 'breakdown: jose `importSPKI` + `jwtVerify` with `subtle.verify` stubbed',
 };
-const BREAKDOWN_ONLY = new Set(['ours-nocrypto', 'ours-nocrypto-nocache']);
+const BREAKDOWN_ONLY = new Set(['ours-nocrypto', 'ours-nocrypto-nocache', 'jose-nocrypto']);
 const label = (k) => LABEL[k] ?? k;
 const clerkRef = (k) => (k.includes('jwks') ? 'clerk-jwks' : 'clerk-jwtKey');
 /** The per-verify rows of lanes 1 and 2. */
@@ -46,6 +47,7 @@ const JWKS = [
 const BREAKDOWN = [
   'clerk-m2m-edge `jwtKey` (default options), µs/verify', 'floor, µs/verify', 'difference: what the package adds to the floor, µs',
   `${LABEL['ours-nocrypto']}, µs/verify`, `${LABEL['ours-nocrypto-nocache']}, µs/verify`,
+  `${LABEL['jose-nocrypto']}, µs/verify`, 'stubbed: clerk-m2m-edge `jwtKey` (default options) ÷ jose (everything but the RSA check)',
   'one empty exported call (`version()`: one crossing, a 5-byte string back), µs',
 ];
 // Issue 19's targets first (every per-verify number in the default configuration), then the earlier ones still held.
@@ -308,7 +310,9 @@ function breakdown(node, wd, prof, errors) {
     [BREAKDOWN[2], sig(diff(nodeOurs, nodeFloor)), sig(diff(wdOurs, wdFloor))],
     [BREAKDOWN[3], range(nodeStub), range(wdStub)],
     [BREAKDOWN[4], range(node?.sequential['ours-nocrypto-nocache']), range(wd?.sequential['ours-nocrypto-nocache'])],
-    [BREAKDOWN[5], range(node?.version, (x) => x.toFixed(3)), range(wd?.version, (x) => x.toFixed(3))],
+    [BREAKDOWN[5], range(node?.sequential['jose-nocrypto']), range(wd?.sequential['jose-nocrypto'])],
+    [BREAKDOWN[6], times(ratio(nodeStub, node?.sequential['jose-nocrypto'])), times(ratio(wdStub, wd?.sequential['jose-nocrypto']))],
+    [BREAKDOWN[7], range(node?.version, (x) => x.toFixed(3)), range(wd?.version, (x) => x.toFixed(3))],
   ];
   let native = '';
   if (prof?.native) {
@@ -365,8 +369,10 @@ ${table(['category', 'stubbed subtle.verify, cache off', 'real, cache off (main 
   return `## Breakdown (measured by the bench; see the analysis below)
 
 Where a clerk-m2m-edge verification's time goes, from the same rounds as lanes 1 and 2 (distinct tokens). The stubbed rows are
-the package (client instances of their own) with \`crypto.subtle.verify\` replaced by an already-resolved \`true\` for those
-contenders' runs only: everything except the RSA check (JS wrapper, boundary crossings, JS→JSON params conversion, parsing, claim checks, result conversion, promises).
+the package (client instances of their own), and jose \`importSPKI\` + \`jwtVerify\` for comparison, with \`crypto.subtle.verify\`
+replaced by an already-resolved \`true\` for those contenders' runs only: everything except the RSA check (JS wrapper, boundary
+crossings, JS→JSON params conversion, parsing, claim checks, result conversion, promises). The ratio row is the median of
+per-round ratios of the two stubbed rows.
 ${failed(errors, 'profile')}
 ${table(['', 'Node', 'workerd'], rows)}
 ${native}${cpu}${size}`;

@@ -25,7 +25,7 @@ factories['node-crypto'] = () => {
   };
 };
 
-const stubbed = new Set(['ours-nocrypto', 'ours-nocrypto-nocache']);
+const stubbed = new Set(['ours-nocrypto', 'ours-nocrypto-nocache', 'jose-nocrypto']);
 const stubSubtleVerify = () => {
   Object.defineProperty(crypto.subtle, 'verify', { value: () => Promise.resolve(true), configurable: true });
   return () => delete crypto.subtle.verify;
