@@ -50,21 +50,6 @@ impl VerifiedToken {
         &self.payload
     }
 
-    /// The key lookup string of the header's `kid` (`undefined` when absent, like the reference).
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
-    /// The algorithm the signature was checked with.
-    pub fn algorithm(&self) -> RsaAlgorithm {
-        self.alg
-    }
-
-    /// The key that verified the signature.
-    pub fn key(&self) -> &Rc<RsaPublicKey> {
-        &self.key
-    }
-
     /// A token with an arbitrary payload, for unit tests of the claim checks.
     #[cfg(test)]
     pub(crate) fn for_tests(payload: Map<String, Value>) -> Self {
@@ -269,7 +254,7 @@ impl CachedToken {
         }
     }
 
-    /// The header's `kid` lookup string.
+    /// The key lookup string of the header's `kid` (`undefined` when absent, like the reference).
     pub fn kid(&self) -> &str {
         &self.kid
     }
