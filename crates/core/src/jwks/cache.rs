@@ -15,7 +15,7 @@
 //!   JSON), keys keep serving for `jwksStaleIfErrorMs` past their TTL, and for `jwksCooldownMs` after that
 //!   failure they are served without trying again. A 2xx JSON answer is never a failure: it is the key set,
 //!   even when it holds no key (`{"keys":[]}`, `{}`), so a key removed from the JWKS stops verifying at once.
-//! * **Shared cache** ([`super::shared`]): where the runtime has one (Workers' `caches.default`), the fetching
+//! * **Shared cache** (`jwks::shared`): where the runtime has one (Workers' `caches.default`), the fetching
 //!   caller reads the key set another isolate stored there before asking the network, and stores what the
 //!   network gave. A set read there keeps its original fetch time, so it never lives past its TTL; a kid it
 //!   does not list (and `skipJwksCache`) goes to the network, where the unknown-kid cooldown applies as before.
