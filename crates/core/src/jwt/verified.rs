@@ -66,33 +66,13 @@ impl VerifiedToken {
 
     /// The claims the checks read.
     pub(crate) fn checked_claims(&self) -> CheckedClaims<'_> {
-        let p = &self.payload;
-        CheckedClaims {
-            sub: p.get("sub"),
-            aud: p.get("aud"),
-            exp: p.get("exp"),
-            nbf: p.get("nbf"),
-            iat: p.get("iat"),
-        }
+        CheckedClaims::of(&self.payload)
     }
 
     /// `M2MToken.fromJwtPayload(payload, clockSkewInMs)` (§3.2), with the deviations of docs/compat.md:
     /// a non-string `scopes` is a typed error (E23), a string `aud` becomes a one-element array, a missing
-    /// `iat` gives `createdAt`/`updatedAt` of 0.
-    #[cfg(test)]
-    pub(crate) fn to_m2m_token(&self, now_ms: u64, skew_ms: f64) -> Result<M2mToken, Error> {
-        let copy = Self::new(
-            self.payload.clone(),
-            self.kid.clone(),
-            self.alg,
-            self.key.clone(),
-        );
-        copy.into_result(now_ms, skew_ms, false)
-            .map(|(token, _)| token)
-    }
-
-    /// [`VerifiedToken::to_m2m_token`], taking the payload apart instead of copying it, and what the
-    /// verified-token cache keeps of the token when `keep` (else `None`). Only once the claim checks passed.
+    /// `iat` gives `createdAt`/`updatedAt` of 0. The payload is taken apart, not copied; with `keep`, also what
+    /// the verified-token cache keeps of the token (else `None`). Only once the claim checks passed.
     pub(crate) fn into_result(
         self,
         now_ms: u64,
@@ -100,9 +80,10 @@ impl VerifiedToken {
         keep: bool,
     ) -> Result<(M2mToken, Option<CachedToken>), Error> {
         let p = &self.payload;
+        let c = CheckedClaims::of(p);
         let scopes = match p.get("scopes") {
             Some(Value::String(s)) => s.split(' ').map(str::to_owned).collect(),
-            None | Some(Value::Null) => match p.get("aud") {
+            None | Some(Value::Null) => match c.aud {
                 Some(Value::String(s)) => vec![s.clone()],
                 Some(Value::Array(items)) => items
                     .iter()
@@ -113,20 +94,20 @@ impl VerifiedToken {
             },
             Some(_) => return Err(errors::invalid_scopes()),
         };
-        let exp_ms = p.get("exp").and_then(seconds_to_ms);
+        let exp_ms = c.exp.and_then(seconds_to_ms);
         let expired = exp_ms.is_some_and(|exp| exp <= now_ms as f64 - skew_ms);
         // `exp * 1000` and `iat * 1000` without truncation, like the reference's result mapping.
         let to_ms = |v: Option<&Value>| {
             v.and_then(Value::as_f64)
                 .map(|s| (s * 1000.0).round() as i64)
         };
-        let created_at = to_ms(p.get("iat")).unwrap_or(0);
-        let expiration = to_ms(p.get("exp"));
+        let created_at = to_ms(c.iat).unwrap_or(0);
+        let expiration = to_ms(c.exp);
         let cached = keep.then(|| CachedToken {
-            aud: p.get("aud").cloned(),
-            exp: p.get("exp").cloned(),
-            nbf: p.get("nbf").cloned(),
-            iat: p.get("iat").cloned(),
+            aud: c.aud.cloned(),
+            exp: c.exp.cloned(),
+            nbf: c.nbf.cloned(),
+            iat: c.iat.cloned(),
             kid: self.kid,
             alg: self.alg,
             key: self.key,
@@ -222,6 +203,19 @@ pub(crate) struct CheckedClaims<'a> {
     pub(super) exp: Option<&'a Value>,
     pub(super) nbf: Option<&'a Value>,
     pub(super) iat: Option<&'a Value>,
+}
+
+impl<'a> CheckedClaims<'a> {
+    /// The claims of a verified payload.
+    fn of(payload: &'a JsonObject) -> Self {
+        Self {
+            sub: payload.get("sub"),
+            aud: payload.get("aud"),
+            exp: payload.get("exp"),
+            nbf: payload.get("nbf"),
+            iat: payload.get("iat"),
+        }
+    }
 }
 
 /// The `sub` of every [`CachedToken`]: the check of `sub` (a string) passed before the token was cached, and its
@@ -328,10 +322,15 @@ mod tests {
 
     const T: u64 = 1_666_648_250;
 
-    fn map(p: Value) -> M2mToken {
+    /// The result `into_result` maps `p` to at `now_ms` with `skew_ms`.
+    fn to_m2m_token(p: Value, now_ms: u64, skew_ms: f64) -> Result<M2mToken, Error> {
         VerifiedToken::for_tests(p.as_object().cloned().unwrap())
-            .to_m2m_token(T * 1000, 5000.0)
-            .unwrap()
+            .into_result(now_ms, skew_ms, false)
+            .map(|(token, _)| token)
+    }
+
+    fn map(p: Value) -> M2mToken {
+        to_m2m_token(p, T * 1000, 5000.0).unwrap()
     }
 
     fn fixture() -> Value {
@@ -403,14 +402,10 @@ mod tests {
     // §7.A 30 and E23
     #[test]
     fn expired_flag_and_bad_scopes() {
-        let t = VerifiedToken::for_tests(fixture().as_object().cloned().unwrap())
-            .to_m2m_token(1_666_648_600_000, 5000.0)
-            .unwrap();
+        let t = to_m2m_token(fixture(), 1_666_648_600_000, 5000.0).unwrap();
         assert!(t.expired);
         let bad = json!({"sub": "s", "exp": 1, "scopes": ["a", "b"]});
-        let e = VerifiedToken::for_tests(bad.as_object().cloned().unwrap())
-            .to_m2m_token(0, 0.0)
-            .unwrap_err();
+        let e = to_m2m_token(bad, 0, 0.0).unwrap_err();
         assert_eq!(e.code(), "token-invalid");
         assert_eq!(
             e.to_string(),
