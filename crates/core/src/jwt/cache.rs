@@ -23,14 +23,6 @@ use std::rc::Rc;
 use super::verified::CachedToken;
 use crate::bytes::same_bytes;
 
-/// One cached verification.
-#[derive(Debug, Clone)]
-pub(crate) struct CachedVerification {
-    /// What is kept of the verified token: its checked claims, kid, algorithm and key, and its result once a
-    /// hit needed it.
-    pub token: Rc<CachedToken>,
-}
-
 /// FxHash's mixing (rustc's hasher) of the words it is given: the index's keys are [`token_hash`]es, which
 /// are mixed already. Not keyed (see the module comment).
 #[derive(Default)]
@@ -61,7 +53,8 @@ impl Hasher for WordHasher {
 struct Entry {
     token: String,
     hash: u64,
-    value: CachedVerification,
+    /// Shared with the hits that read it (a hit fills in its result).
+    value: Rc<CachedToken>,
     /// Used since the hand last passed.
     referenced: bool,
 }
@@ -87,7 +80,7 @@ fn token_hash(token: &str) -> u64 {
             h.add((last >> 64) as u64);
         }
         // Shorter than 16 bytes (not a JWT): byte by byte.
-        _ => bytes.iter().for_each(|b| h.add(u64::from(*b))),
+        _ => h.write(bytes),
     }
     h.finish()
 }
@@ -192,7 +185,7 @@ impl VerifiedTokenCache {
         matches!(clock.slot(token_hash(token), token), Some((_, true)))
     }
 
-    pub(crate) fn get(&self, token: &str) -> Option<CachedVerification> {
+    pub(crate) fn get(&self, token: &str) -> Option<Rc<CachedToken>> {
         let mut clock = self.inner.borrow_mut();
         if clock.entries.is_empty() {
             return None;
@@ -209,7 +202,7 @@ impl VerifiedTokenCache {
         self.inner.borrow_mut().remove(token);
     }
 
-    pub(crate) fn insert(&self, token: String, value: CachedVerification) {
+    pub(crate) fn insert(&self, token: String, value: Rc<CachedToken>) {
         let mut clock = self.inner.borrow_mut();
         if clock.capacity == 0 {
             return;
@@ -252,13 +245,11 @@ mod tests {
     use crate::jwt::verified::VerifiedToken;
     use serde_json::json;
 
-    fn entry() -> CachedVerification {
+    fn entry() -> Rc<CachedToken> {
         let token =
             VerifiedToken::for_tests(json!({"sub": "s", "exp": 1}).as_object().cloned().unwrap());
         let (_, cached) = token.into_result(0, 0.0, true).unwrap();
-        CachedVerification {
-            token: Rc::new(cached.unwrap()),
-        }
+        Rc::new(cached.unwrap())
     }
 
     #[test]

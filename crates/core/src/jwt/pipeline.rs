@@ -9,12 +9,11 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
-use super::cache::CachedVerification;
 use super::claims::{self, effective_skew, ClaimContext};
 use super::errors;
 use super::header;
 use super::options::{JwtOptions, VerifyCallOptions};
-use super::verified::{Verification, VerifiedToken};
+use super::verified::{CachedToken, Verification, VerifiedToken};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::json_object::JsonObject;
@@ -161,7 +160,7 @@ pub(crate) fn prepare_m2m_jwt(
     config: &ClientConfig,
     opts: &JwtOptions,
     token: Cow<'_, str>,
-    hit: Option<CachedVerification>,
+    hit: Option<Rc<CachedToken>>,
     decoded: Option<DecodedParts>,
     call: &VerifyCallOptions,
     now_ms: u64,
@@ -212,11 +211,11 @@ fn check_cached(
     config: &ClientConfig,
     opts: &JwtOptions,
     token: &str,
-    hit: CachedVerification,
+    hit: Rc<CachedToken>,
     call: &VerifyCallOptions,
     now_ms: u64,
 ) -> Option<Result<Rc<Verification>, Error>> {
-    let key = resolve_key_now(config, opts, hit.token.kid(), call.skip_jwks_cache, now_ms)?;
+    let key = resolve_key_now(config, opts, hit.kid(), call.skip_jwks_cache, now_ms)?;
     let key = match key {
         Ok(key) => key,
         Err(e) => {
@@ -225,18 +224,18 @@ fn check_cached(
             return Some(Err(e));
         }
     };
-    if !key.same_key(hit.token.key()) || key.check_alg(hit.token.algorithm()).is_err() {
+    if !key.same_key(hit.key()) || key.check_alg(hit.algorithm()).is_err() {
         opts.verified_tokens.remove(token);
         return None;
     }
     let ctx = claim_context(now_ms, opts, call);
-    if let Err(e) = claims::check(hit.token.checked_claims(), &ctx) {
+    if let Err(e) = claims::check(hit.checked_claims(), &ctx) {
         if matches!(&e, Error::Verification(v) if v.reason == "expired") {
             opts.verified_tokens.remove(token);
         }
         return Some(Err(e));
     }
-    Some(hit.token.result(token, ctx.now_ms, ctx.skew_ms))
+    Some(hit.result(token, ctx.now_ms, ctx.skew_ms))
 }
 
 impl PendingKey {
@@ -318,12 +317,7 @@ impl PendingSignature {
         let keep = opts.verified_tokens.capacity() > 0;
         let (result, cached) = verified.into_result(ctx.now_ms, ctx.skew_ms, keep)?;
         if let Some(cached) = cached {
-            opts.verified_tokens.insert(
-                token,
-                CachedVerification {
-                    token: Rc::new(cached),
-                },
-            );
+            opts.verified_tokens.insert(token, Rc::new(cached));
         }
         Ok(Rc::new(Verification::new(result)))
     }
