@@ -5,25 +5,13 @@
 //   /verify   createClerkClient(...) + m2m.verify of the bearer token: `{ jwtKey }` when CLERK_JWT_KEY is set,
 //             else `{ secretKey, apiUrl }` (the JWKS from the shared cache, caches.default, or the Backend API)
 import { createClerkClient, version } from 'clerk-m2m-edge';
+import { coldWorker } from './cold-common.js';
 
 let client;
 const clerk = (env) =>
   (client ??= env.CLERK_JWT_KEY ? createClerkClient({ jwtKey: env.CLERK_JWT_KEY }) : createClerkClient({ secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL }));
 
-export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    try {
-      if (pathname === '/call') return new Response(version());
-      if (pathname === '/client') return new Response(typeof clerk(env));
-      if (pathname === '/verify') {
-        const token = (request.headers.get('authorization') ?? '').replace(/^Bearer /i, '');
-        const t = await clerk(env).m2m.verify({ token });
-        return Response.json({ subject: t.subject });
-      }
-      return new Response('ok');
-    } catch (e) {
-      return Response.json({ error: String(e?.message ?? e) }, { status: 401 });
-    }
-  },
-};
+export default coldWorker(async (token, env) => (await clerk(env).m2m.verify({ token })).subject, {
+  '/call': () => new Response(version()),
+  '/client': (env) => new Response(typeof clerk(env)),
+});
