@@ -10,24 +10,24 @@
 //! own layer); `tests/module_layers.rs` reads this list and fails on an import that breaks it, or on a
 //! cycle. Bottom to top:
 //!
-//! 1. `error`, `bytes`, `base64url`, `js`, `ports`: errors, byte and JS-text helpers, the platform traits.
-//! 2. `json_object`: JWT objects as `JSON.parse` builds them.
-//! 3. `validate`, `url`, `machine`, `token`: option values, the `apiUrl` grammar, token classification,
+//! 1. `error`, `bytes`, `base64url`, `js`, `json_object`, `ports`: errors, byte and JS-text helpers, JWT objects
+//!    as `JSON.parse` builds them, the platform traits.
+//! 2. `validate`, `url`, `machine`, `token`: option values, the `apiUrl` grammar, token classification,
 //!    the M2M token type.
-//! 4. `retry`, `flight`: the retry policy, the single flight (one request, bounded waiters).
-//! 5. `config`: the client configuration.
-//! 6. `http`, `params`: request building, the four calls' params.
-//! 7. `wire`: the Backend API wire format.
-//! 8. `m2m`: the Backend API calls.
-//! 9. `machines`, `opaque_cache`, `rate_limit`: the calls of `clerkClient.machines` (they send and retry as `m2m` does),
+//! 3. `retry`, `flight`: the retry policy, the single flight (one request, bounded waiters).
+//! 4. `config`: the client configuration.
+//! 5. `http`, `params`: request building, the four calls' params.
+//! 6. `wire`: the Backend API wire format.
+//! 7. `m2m`: the Backend API calls.
+//! 8. `machines`, `opaque_cache`, `rate_limit`: the calls of `clerkClient.machines` (they send and retry as `m2m` does),
 //!    the opaque-token single flight and caches, the `machineTokenRateLimiter` buckets.
-//! 10. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
-//!     checks, the verified-token cache and the JWT options.
-//! 11. `jwks`: key resolution (`jwtKey`, the JWKS cache).
-//! 12. `jwt::pipeline`, `jwt`, `rust_crypto`: the verification pipeline (it resolves keys), the `jwt`
+//! 9. `jwt::errors`, `jwt::header`, `jwt::claims`, `jwt::verified`, `jwt::cache`, `jwt::options`: the JWT
+//!    checks, the verified-token cache and the JWT options.
+//! 10. `jwks`: key resolution (`jwtKey`, the JWKS cache).
+//! 11. `jwt::pipeline`, `jwt`, `rust_crypto`: the verification pipeline (it resolves keys), the `jwt`
 //!     facade, the pure-Rust signature verifier.
-//! 13. `verify`: `m2m.verify` routing (local JWT or Backend API).
-//! 14. `authenticate`: `authenticateRequest`.
+//! 12. `verify`: `m2m.verify` routing (local JWT or Backend API).
+//! 13. `authenticate`: `authenticateRequest`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
